@@ -1,0 +1,301 @@
+"""Build schedules from mappings (YAML or flags) and evaluate them: the heart of lrsched.
+
+Time model: a schedule is a pure function lr(t) of the integer step t = 0, 1, 2, ...; lr(t) is
+the learning rate after t calls of PyTorch's `scheduler.step()`, i.e. the rate used by update
+t+1. A step is whatever the user steps on, an epoch or a batch. `evaluate` takes the whole range
+at once and returns float64 values, vectorised and in closed form except for `plateau`.
+
+A warmup prefix of W steps comes first; the schedule proper then runs on its own clock t - W,
+so its durations exclude the warmup (as in PyTorch's SequentialLR).
+
+This module imports neither typer, rich nor matplotlib, and never prints.
+"""
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from ._lazy import lazy_import
+from .errors import SpecError, UsageError
+from .kinds import REGISTRY, phase_marks, synthetic_loss
+from .registry import HORIZON, REQUIRED, Kind, did_you_mean, format_value, is_computed
+
+np = lazy_import("numpy")
+
+DEFAULT_STEPS = 100
+RESERVED_KEYS = ("kind", "label")
+PHASE_KEYS = ("steps",)
+
+
+@dataclass
+class Schedule:
+    """A checked schedule: its kind, every parameter resolved, and how to name it."""
+
+    kind: Kind
+    params: dict[str, Any]
+    label: str
+    where: str
+    steps: int | None = None  # a sequence phase's length
+    phases: list["Schedule"] = field(default_factory=list)
+    metric: Any = None  # plateau: the metric indexed by the run's global step
+
+    def to_mapping(self) -> dict[str, Any]:
+        """Kind and full parameters, as JSON/YAML would write them."""
+        out: dict[str, Any] = {"kind": self.kind.name, "label": self.label}
+        if self.steps is not None:
+            out["steps"] = self.steps
+        out.update(self.params)
+        return out
+
+    def marks(self, horizon: int) -> list[int]:
+        """Steps where something happens (end of warmup, phases, restarts, milestones)."""
+        warmup = self.params["warmup_steps"]
+        marks = [warmup] if warmup else []
+        own = []
+        if self.kind.name == "sequence":
+            own = phase_marks({"phases": self.phases}, horizon)
+        elif self.kind.marks is not None:
+            own = self.kind.marks(self.params, horizon)
+        marks += [warmup + m for m in own]
+        return sorted({m for m in marks if 0 < m < horizon})
+
+
+# -- building ---------------------------------------------------------------------------------
+
+def build(mapping: Any, horizon: int = DEFAULT_STEPS, where: str = "schedule",
+          inherit: Mapping[str, Any] | None = None, phase: bool = False) -> Schedule:
+    """Check a mapping such as `{kind: cosine, max_lr: 0.1}` and resolve every default.
+
+    `horizon` is the number of steps the schedule will be evaluated on; lengths the user leaves
+    out default to it (minus the warmup). Raises SpecError with a one-line message.
+    """
+    if not isinstance(mapping, Mapping):
+        raise SpecError(f"{where}: a schedule must be a mapping with a 'kind' (received {format_value(mapping)})")
+    if "kind" not in mapping:
+        raise SpecError(f"{where}: missing 'kind'; see 'lrsched list'")
+    try:
+        kind = REGISTRY.get(mapping["kind"])
+    except SpecError as exc:
+        raise SpecError(f"{where}: {exc}") from None
+    where = f"{where} ({kind.name})" if kind.name not in where else where
+    values = dict(inherit or {})
+    values.update(mapping)
+    _reject_unknown(kind, values, where, phase)
+
+    params: dict[str, Any] = {}
+    for param in kind.params:
+        if param.name in values:
+            params[param.name] = param.check(values[param.name], where)
+        elif param.required:
+            raise SpecError(f"{where}: missing required parameter {param.name} ({param.help})")
+        else:
+            params[param.name] = param.default
+    if kind.extra_numeric:
+        params.update(_extra_numbers(kind, values, where))
+
+    steps = _phase_steps(values, where) if phase else None
+    own_horizon = (steps if steps is not None else horizon) - params["warmup_steps"]
+    if steps == 0:  # a zero-length phase is skipped, as in PyTorch; check it all the same
+        own_horizon = max(own_horizon, 1)
+    if own_horizon <= 0:
+        raise SpecError(
+            f"{where}: warmup_steps must be shorter than the "
+            f"{'phase' if steps is not None else 'evaluated steps'} "
+            f"(received warmup_steps={params['warmup_steps']}, steps={own_horizon + params['warmup_steps']})")
+    if params["warmup_shape"] == "exponential" and params["warmup_start_lr"] <= 0:
+        raise SpecError(f"{where}: warmup_shape exponential needs warmup_start_lr > 0 "
+                        f"(received warmup_start_lr={format_value(params['warmup_start_lr'])})")
+    _fill_defaults(kind, params, own_horizon)
+    if kind.check is not None:
+        kind.check(params, where)
+
+    label = values.get("label", kind.name)
+    if not isinstance(label, str) or not label.strip():
+        raise SpecError(f"{where}: label must be non-empty text (received {format_value(label)})")
+    schedule = Schedule(kind, params, label, where, steps=steps)
+    if kind.name == "sequence":
+        schedule.phases = _build_phases(params, own_horizon, where)
+    if kind.name == "plateau":
+        schedule.metric = _resolve_metric(params, horizon, where)
+    return schedule
+
+
+def _reject_unknown(kind: Kind, values: Mapping, where: str, phase: bool) -> None:
+    known = set(kind.param_names) | set(RESERVED_KEYS) | (set(PHASE_KEYS) if phase else set())
+    for key in values:
+        if key in known:
+            continue
+        if kind.extra_numeric and isinstance(key, str) and key.isidentifier():
+            continue
+        hint = did_you_mean(key, known) or f"; {kind.name} takes: {', '.join(kind.param_names)}"
+        raise SpecError(f"{where}: unknown parameter {format_value(key)}{hint}")
+
+
+def _extra_numbers(kind: Kind, values: Mapping, where: str) -> dict[str, float]:
+    extra = {}
+    for key, value in values.items():
+        if key in kind.param_names or key in RESERVED_KEYS or key in PHASE_KEYS:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise SpecError(f"{where}: {key} must be a finite number to be used in the formula "
+                            f"(received {format_value(value)})")
+        extra[key] = float(value)
+    return extra
+
+
+def _phase_steps(values: Mapping, where: str) -> int | None:
+    if "steps" not in values:
+        return None
+    steps = values["steps"]
+    if isinstance(steps, bool) or not isinstance(steps, (int, float)) or not float(steps).is_integer() \
+            or steps < 0:
+        raise SpecError(f"{where}: steps must be an integer >= 0 (received {format_value(steps)})")
+    return int(steps)
+
+
+def _fill_defaults(kind: Kind, params: dict, own_horizon: int) -> None:
+    if kind.fill is not None:
+        kind.fill(params, own_horizon)
+    for param in kind.params:
+        if params.get(param.name) is HORIZON:
+            params[param.name] = param.check(own_horizon, "")
+        elif is_computed(params.get(param.name)):  # pragma: no cover - a kind forgot its fill hook
+            raise RuntimeError(f"{kind.name}.{param.name} has no value")
+
+
+def _build_phases(params: dict, horizon: int, where: str) -> list[Schedule]:
+    phases, start = [], 0
+    raw = params["phases"]
+    for i, mapping in enumerate(raw):
+        here = f"{where}, phase {i + 1}"
+        if i < len(raw) - 1 and "steps" not in mapping:
+            raise SpecError(f"{here}: every phase but the last needs 'steps'")
+        if mapping.get("kind") == "plateau":
+            raise SpecError(f"{here}: plateau cannot be a phase (it needs feedback; PyTorch's "
+                            "SequentialLR refuses it too)")
+        room = max(horizon - start, 1)
+        phase = build(mapping, room, here, inherit={"max_lr": params["max_lr"]}, phase=True)
+        phases.append(phase)
+        start += phase.steps or 0
+    params["phases"] = [p.to_mapping() for p in phases]
+    return phases
+
+
+def _resolve_metric(params: dict, horizon: int, where: str):
+    if params["metric"] is not None and params["file"] is not None:
+        raise SpecError(f"{where}: give either metric or file, not both")
+    if params["column"] is not None and params["file"] is None:
+        raise SpecError(f"{where}: column needs file")
+    if params["metric"] is not None:
+        return np.asarray(params["metric"], dtype=np.float64)
+    if params["file"] is not None:
+        from .files import read_metric_column
+
+        column = params["column"]
+        if column is not None and column.isdigit():
+            column = int(column)
+        return read_metric_column(params["file"], column)
+    return synthetic_loss(horizon, params["seed"])
+
+
+# -- evaluating -------------------------------------------------------------------------------
+
+def evaluate(schedule: Schedule, steps: int) -> Any:
+    """lr(t) for t = 0 .. steps-1 as a float64 numpy array."""
+    check_steps(steps)
+    warmup = schedule.params["warmup_steps"]
+    own = _own_values(schedule, max(steps - warmup, 0), offset=warmup)
+    if warmup == 0:
+        return own
+    first = own[0] if own.size else _own_values(schedule, 1, offset=warmup)[0]
+    t = np.arange(min(warmup, steps), dtype=np.float64)
+    return np.concatenate([_warmup(t, warmup, schedule.params, first), own])
+
+
+def _own_values(schedule: Schedule, count: int, offset: int) -> Any:
+    if schedule.kind.name == "sequence":
+        return _sequence_values(schedule, count)
+    params = schedule.params
+    if schedule.metric is not None:
+        params = dict(params, _metric=_metric_window(schedule, count, offset))
+    t = np.arange(count, dtype=np.float64)
+    return np.asarray(schedule.kind.evaluate(t, params), dtype=np.float64)
+
+
+def _metric_window(schedule: Schedule, count: int, offset: int) -> Any:
+    metric = schedule.metric
+    needed = offset + count - 1
+    if count > 1 and metric.size < needed:
+        raise SpecError(f"{schedule.where}: the metric has {metric.size} values but {offset + count} steps "
+                        f"need {needed} (lr(t) has seen metric[0..t-1])")
+    return metric[offset:offset + max(count - 1, 0)]
+
+
+def _sequence_values(schedule: Schedule, count: int) -> Any:
+    pieces, start = [], 0
+    for i, phase in enumerate(schedule.phases):
+        last = i == len(schedule.phases) - 1
+        length = count - start if last else min(phase.steps, count - start)
+        if length <= 0:
+            continue
+        pieces.append(evaluate(phase, length))
+        start += length
+    return np.concatenate(pieces) if pieces else np.empty(0, dtype=np.float64)
+
+
+def _warmup(t: Any, length: int, params: dict, target: float) -> Any:
+    start, shape = params["warmup_start_lr"], params["warmup_shape"]
+    p = t / length
+    if shape == "linear":
+        return start + (target - start) * p
+    if shape == "cosine":
+        return start + (target - start) * (1.0 - np.cos(math.pi * p)) / 2.0
+    if shape == "1-sqrt":
+        return start + (target - start) * (1.0 - np.sqrt(1.0 - p))
+    if shape == "exponential":
+        return start * (target / start) ** p
+    return np.full(t.shape, start, dtype=np.float64)
+
+
+# -- limits -----------------------------------------------------------------------------------
+
+MAX_BYTES_FRACTION = 0.5
+
+
+def memory_needed(steps: int, columns: int = 1) -> int:
+    """Bytes to hold `columns` float64 series plus evaluation temporaries (about 4 arrays each)."""
+    return steps * 8 * (columns + 4)
+
+
+def available_memory() -> int:
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
+        return 8 << 30
+
+
+def check_steps(steps: Any, columns: int = 1) -> int:
+    """Refuse a step count that is not a positive integer or would not fit in memory."""
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        raise UsageError(f"steps must be an integer >= 1 (received {format_value(steps)})")
+    need = memory_needed(steps, columns)
+    limit = int(available_memory() * MAX_BYTES_FRACTION)
+    if need > limit:
+        raise UsageError(f"steps={steps} would need about {_human(need)} of memory; "
+                         f"{_human(limit)} is available")
+    return steps
+
+
+def _human(size: float) -> str:
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if size < 1000 or unit == "TB":
+            return f"{size:.1f} {unit}" if unit != "B" else f"{int(size)} B"
+        size /= 1000
+    return f"{size:.1f} PB"  # pragma: no cover
+
+
+def evaluate_mapping(mapping: Mapping[str, Any], steps: int = DEFAULT_STEPS) -> Any:
+    """Build and evaluate one schedule mapping in one call (the Python API)."""
+    return evaluate(build(mapping, steps), steps)

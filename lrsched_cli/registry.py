@@ -1,0 +1,317 @@
+"""The machinery of schedule kinds: parameters as data, kinds as data, one registry.
+
+A `Kind` is the single definition of a schedule family. Its parameters (type, default, bounds,
+help), formula, tips and framework equivalents feed the CLI flags, the YAML checks,
+`list`/`describe`, the README and the tests. This module defines no kinds (see `kinds.py`) and
+imports neither numpy nor anything heavy, so listing kinds stays fast.
+"""
+from __future__ import annotations
+
+import difflib
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator, Mapping
+
+from .errors import SpecError
+
+
+class _Marker:
+    def __init__(self, name: str, text: str) -> None:
+        self.name = name
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+REQUIRED = _Marker("REQUIRED", "required")
+# A length the user leaves out defaults to what is left of the evaluated steps after any warmup.
+HORIZON = _Marker("HORIZON", "the evaluated steps")
+
+
+def derived(text: str) -> _Marker:
+    """A default computed from other parameters by the kind's `fill` hook; `text` documents it."""
+    return _Marker("DERIVED", text)
+
+
+def is_computed(default: Any) -> bool:
+    return isinstance(default, _Marker) and default is not REQUIRED
+
+# A parameter's type: what YAML and the command line may give for it.
+PARAM_TYPES = ("float", "int", "bool", "choice", "ints", "floats", "text", "phases")
+
+
+def did_you_mean(word: str, options: Any) -> str:
+    """'; did you mean 'x'?' when a close option exists, else ''."""
+    close = difflib.get_close_matches(str(word), list(options), n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def format_value(value: Any) -> str:
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else str(value)
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, (list, tuple)) and len(value) > 8:
+        head = ", ".join(format_value(v) for v in value[:4])
+        return f"[{head}, ...] ({len(value)} values)"
+    return repr(value)
+
+
+@dataclass(frozen=True)
+class Param:
+    """One schedule parameter: everything needed to parse, check and document it."""
+
+    name: str
+    type: str
+    help: str
+    default: Any = REQUIRED
+    gt: float | None = None
+    ge: float | None = None
+    lt: float | None = None
+    le: float | None = None
+    choices: tuple[str, ...] = ()
+    example: Any = None
+
+    def __post_init__(self) -> None:
+        if self.type not in PARAM_TYPES:
+            raise ValueError(f"unknown parameter type {self.type!r}")
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+    @property
+    def required(self) -> bool:
+        return self.default is REQUIRED
+
+    def bounds_text(self) -> str:
+        """The rule in words, e.g. '> 0', 'in (0, 1)', 'one of: cos, linear'."""
+        if self.type == "choice":
+            return "one of: " + ", ".join(self.choices)
+        low = (">", self.gt) if self.gt is not None else (">=", self.ge) if self.ge is not None else None
+        high = ("<", self.lt) if self.lt is not None else ("<=", self.le) if self.le is not None else None
+        if low and high:
+            left = "(" if low[0] == ">" else "["
+            right = ")" if high[0] == "<" else "]"
+            return f"in {left}{_num(low[1])}, {_num(high[1])}{right}"
+        if low:
+            return f"{low[0]} {_num(low[1])}"
+        if high:
+            return f"{high[0]} {_num(high[1])}"
+        return ""
+
+    def default_text(self) -> str:
+        if isinstance(self.default, _Marker):
+            return self.default.text
+        if self.default is None:
+            return "none"
+        if isinstance(self.default, bool):
+            return "true" if self.default else "false"
+        return _num(self.default) if isinstance(self.default, (int, float)) else str(self.default)
+
+    def metavar(self) -> str:
+        return {
+            "float": "FLOAT",
+            "int": "INT",
+            "bool": "BOOL",
+            "choice": "|".join(self.choices),
+            "ints": "INT,INT,...",
+            "floats": "FLOAT,FLOAT,...",
+            "text": "TEXT",
+            "phases": "YAML",
+        }[self.type]
+
+    # -- checking -----------------------------------------------------------------------------
+
+    def check(self, value: Any, where: str) -> Any:
+        """Return `value` coerced to this parameter's type, or raise SpecError naming the rule."""
+        if value is None and self.default is None:
+            return None
+        checker = _CHECKERS[self.type]
+        return checker(self, value, where)
+
+    def fail(self, where: str, rule: str, value: Any) -> SpecError:
+        return SpecError(f"{where}: {self.name} must be {rule} (received {format_value(value)})")
+
+    def check_number(self, value: Any, where: str) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.fail(where, "a number", value)
+        number = float(value)
+        if not math.isfinite(number):
+            raise self.fail(where, "a finite number", value)
+        rule = self.bounds_text()
+        ok = (
+            (self.gt is None or number > self.gt)
+            and (self.ge is None or number >= self.ge)
+            and (self.lt is None or number < self.lt)
+            and (self.le is None or number <= self.le)
+        )
+        if not ok:
+            raise self.fail(where, rule, value)
+        return number
+
+
+def _num(x: float) -> str:
+    if isinstance(x, float) and x.is_integer() and abs(x) < 1e15:
+        return str(int(x))
+    return repr(x) if isinstance(x, float) else str(x)
+
+
+def _as_int(param: Param, value: Any, where: str) -> int:
+    # Integral floats are accepted because YAML writes 1e6 as a float.
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise param.fail(where, "an integer", value)
+    if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
+        raise param.fail(where, "an integer", value)
+    return int(value)
+
+
+def _check_float(param: Param, value: Any, where: str) -> float:
+    return param.check_number(value, where)
+
+
+def _check_int(param: Param, value: Any, where: str) -> int:
+    number = _as_int(param, value, where)
+    param.check_number(number, where)
+    return number
+
+
+def _check_bool(param: Param, value: Any, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise param.fail(where, "true or false", value)
+    return value
+
+
+def _check_choice(param: Param, value: Any, where: str) -> str:
+    text = str(value) if not isinstance(value, (bool, list, dict)) else None
+    if text not in param.choices:
+        hint = did_you_mean(value, param.choices) if text else ""
+        raise SpecError(
+            f"{where}: {param.name} must be one of: {', '.join(param.choices)} "
+            f"(received {format_value(value)}){hint}"
+        )
+    return text
+
+
+def _check_list(param: Param, value: Any, where: str, item: Callable) -> list:
+    if not isinstance(value, (list, tuple)):
+        raise param.fail(where, "a list", value)
+    if not value and param.required:
+        raise param.fail(where, "a non-empty list", value)
+    return [item(param, v, where) for v in value]
+
+
+def _check_ints(param: Param, value: Any, where: str) -> list[int]:
+    def item(p: Param, v: Any, w: str) -> int:
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise p.fail(w, "a list of integers", v)
+        if isinstance(v, float) and not (math.isfinite(v) and v.is_integer()):
+            raise p.fail(w, "a list of integers", v)
+        return _check_int(p, v, w)
+
+    return _check_list(param, value, where, item)
+
+
+def _check_floats(param: Param, value: Any, where: str) -> list[float]:
+    return _check_list(param, value, where, _check_float)
+
+
+def _check_text(param: Param, value: Any, where: str) -> str:
+    if not isinstance(value, str):
+        raise param.fail(where, "text", value)
+    return value
+
+
+def _check_phases(param: Param, value: Any, where: str) -> list:
+    if not isinstance(value, (list, tuple)) or not value:
+        raise param.fail(where, "a non-empty list of schedules", value)
+    for i, phase in enumerate(value):
+        if not isinstance(phase, Mapping):
+            raise SpecError(f"{where}: phase {i + 1} must be a mapping with a 'kind' (received {format_value(phase)})")
+    return list(value)
+
+
+_CHECKERS: dict[str, Callable[[Param, Any, str], Any]] = {
+    "float": _check_float,
+    "int": _check_int,
+    "bool": _check_bool,
+    "choice": _check_choice,
+    "ints": _check_ints,
+    "floats": _check_floats,
+    "text": _check_text,
+    "phases": _check_phases,
+}
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One schedule family, defined once.
+
+    `evaluate(t, p)` gets the schedule's own clock `t` (float64 array of 0, 1, 2, ...) and the
+    checked parameters `p`, and returns float64 learning rates. `check(p, where)` enforces rules
+    that tie several parameters together.
+    """
+
+    name: str
+    summary: str
+    family: str
+    frequency: str
+    quantity: str
+    formula: str
+    params: tuple[Param, ...]
+    evaluate: Callable[[Any, dict], Any]
+    example: Mapping[str, Any]
+    equivalents: Mapping[str, str]
+    tips: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    check: Callable[[dict, str], None] | None = None
+    monotone: str | None = None  # "decreasing" or "increasing" over the schedule's own clock
+    extra_numeric: bool = False  # accepts any other numeric key (expr)
+    per: str = "step or epoch"
+    marks: Callable[[dict, int], list[int]] | None = field(default=None)
+    fill: Callable[[dict, int], None] | None = None  # computes `derived` defaults in place
+
+    def param(self, name: str) -> Param:
+        for p in self.params:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+    @property
+    def param_names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.params)
+
+
+class Registry:
+    """Kinds by name, in registration order, with 'did you mean' on a miss."""
+
+    def __init__(self) -> None:
+        self._kinds: dict[str, Kind] = {}
+
+    def add(self, kind: Kind) -> Kind:
+        if kind.name in self._kinds:
+            raise ValueError(f"kind {kind.name!r} is registered twice")
+        names = [p.name for p in kind.params]
+        if len(set(names)) != len(names):
+            raise ValueError(f"kind {kind.name!r} repeats a parameter")
+        self._kinds[kind.name] = kind
+        return kind
+
+    def get(self, name: Any) -> Kind:
+        if isinstance(name, str) and name in self._kinds:
+            return self._kinds[name]
+        hint = did_you_mean(name, self._kinds) or ";"
+        raise SpecError(f"unknown kind {format_value(name)}{hint} see 'lrsched list'")
+
+    def __iter__(self) -> Iterator[Kind]:
+        return iter(self._kinds.values())
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._kinds
+
+    def __len__(self) -> int:
+        return len(self._kinds)
+
+    def names(self) -> list[str]:
+        return list(self._kinds)
