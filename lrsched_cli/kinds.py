@@ -13,7 +13,7 @@ import math
 
 from ._lazy import lazy_import
 from .errors import ExprError, SpecError
-from .registry import HORIZON, Kind, Param, Registry, derived, format_value
+from .registry import HORIZON, Kind, Param, Registry, derived, format_value, is_computed
 
 np = lazy_import("numpy")
 
@@ -414,7 +414,7 @@ define(
     family="cyclical", frequency="cyclic", quantity="cyclic",
     formula="x = position in the cycle; lr(t) = min_lr + (max_lr - min_lr) * triangle(x) * scale(cycle or t)",
     params=(
-        Param("min_lr", "float", "lower bound of each cycle (torch base_lr)", gt=0, example=0.001),
+        Param("min_lr", "float", "lower bound of each cycle (torch base_lr)", ge=0, example=0.001),
         MAX_LR,
         Param("step_size_up", "float", "steps from min_lr up to max_lr", default=2000.0, gt=0),
         Param("step_size_down", "float", "steps from max_lr back down; none = step_size_up",
@@ -615,7 +615,8 @@ define(
 # -- inverse square root ----------------------------------------------------------------------
 
 def _fill_timescale(p: dict, horizon: int) -> None:
-    p["timescale"] = float(p["warmup_steps"] or 10000)
+    if is_computed(p["timescale"]):
+        p["timescale"] = float(p["warmup_steps"] or 10000)
 
 
 def _inverse_sqrt(t, p):
@@ -649,7 +650,8 @@ define(
 # -- warmup-stable-decay ----------------------------------------------------------------------
 
 def _fill_stable(p: dict, horizon: int) -> None:
-    p["stable_steps"] = horizon - p["decay_steps"]
+    if is_computed(p["stable_steps"]):
+        p["stable_steps"] = horizon - p["decay_steps"]
 
 
 def _check_wsd(p: dict, where: str) -> None:

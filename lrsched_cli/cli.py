@@ -1,0 +1,397 @@
+"""The command line: the only module that prints or exits.
+
+Each schedule kind becomes a subcommand of `export`, `table` and `plot`, with one flag per
+parameter generated from the kind's single definition, so `lrsched plot cosine --help` lists
+cosine's parameters. Several schedules at once come from a YAML file (`--config`).
+"""
+from __future__ import annotations
+
+import inspect
+import math
+import os
+import sys
+from typing import Annotated, Any, Callable, Optional
+
+import typer
+from typer.core import TyperGroup
+
+from .errors import ExitCode, LrschedError, SpecError, UsageError
+from .registry import Kind, Param, did_you_mean
+
+EPILOG_SPACER = "\n\n"
+
+
+# -- errors: one line on stderr, a traceback only with --debug -------------------------------
+
+def _debug_requested(args: list[str]) -> bool:
+    return "--debug" in args or os.environ.get("LRSCHED_DEBUG") == "1"
+
+
+def error_line(message: str) -> str:
+    return f"error: {message}"
+
+
+def _click_message(exc: Exception) -> str:
+    from typer._click.exceptions import NoSuchOption
+
+    if isinstance(exc, NoSuchOption):
+        hint = did_you_mean(exc.option_name, exc.possibilities or ())
+        message = f"unknown option '{exc.option_name}'{hint}"
+    else:
+        message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        message = " ".join(message.split())
+        message = message[0].lower() + message[1:] if message[:2].istitle() else message
+    ctx = getattr(exc, "ctx", None)
+    if ctx is not None:
+        message += f" (see '{ctx.command_path} --help')"
+    return message
+
+
+class LrschedGroup(TyperGroup):
+    """The root group: turns every failure into one line on stderr and the right exit code."""
+
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        from typer import _click
+        from typer.exceptions import Abort
+
+        args = list(sys.argv[1:] if args is None else args)
+        debug = _debug_requested(args)
+        args = [a for a in args if a != "--debug"]
+        try:
+            result = super().main(args=args, prog_name=prog_name or "lrsched", complete_var=complete_var,
+                                  standalone_mode=False, **extra)
+            code = result if isinstance(result, int) else 0
+        except _click.exceptions.NoArgsIsHelpError as exc:
+            typer.echo(exc.ctx.get_help())
+            code = ExitCode.OK
+        except _click.exceptions.UsageError as exc:
+            code = _fail(_click_message(exc), ExitCode.USAGE, debug)
+        except _click.exceptions.ClickException as exc:
+            code = _fail(_click_message(exc), ExitCode.FAILURE, debug)
+        except LrschedError as exc:
+            code = _fail(str(exc), exc.exit_code, debug)
+        except (KeyboardInterrupt, Abort):
+            if debug:
+                raise
+            code = ExitCode.INTERRUPTED
+        except BrokenPipeError:
+            code = ExitCode.FAILURE
+        except Exception as exc:  # a bug: still one line, the traceback under --debug
+            code = _fail(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for the "
+                         "traceback)", ExitCode.FAILURE, debug)
+        if standalone_mode:
+            sys.exit(int(code))
+        return int(code)
+
+
+def _fail(message: str, code: int, debug: bool) -> int:
+    if debug:
+        raise
+    typer.echo(error_line(message), err=True)
+    return code
+
+
+class KindGroup(TyperGroup):
+    """A command group with one subcommand per kind; an unknown kind gets lrsched's message."""
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        name = args[0] if args else None
+        if name is not None and not name.startswith("-") and self.get_command(ctx, name) is None:
+            from .kinds import REGISTRY
+
+            REGISTRY.get(name)  # raises 'unknown kind ...; did you mean ...?'
+        return super().resolve_command(ctx, args)
+
+
+# -- flag values ------------------------------------------------------------------------------
+
+_TRUE = {"true", "yes", "on", "1"}
+_FALSE = {"false", "no", "off", "0"}
+
+
+def parse_flag(param: Param, text: str, where: str) -> Any:
+    """Turn a flag's text into the value YAML would have given, for Param.check to judge."""
+    kind = param.type
+    try:
+        if kind == "float":
+            return float(text)
+        if kind == "int":
+            return parse_int(text)
+        if kind == "bool":
+            low = text.strip().lower()
+            if low in _TRUE | _FALSE:
+                return low in _TRUE
+            raise ValueError
+        if kind == "ints":
+            return [parse_int(x) for x in _items(text)]
+        if kind == "floats":
+            return [float(x) for x in _items(text)]
+        if kind == "phases":
+            import yaml
+
+            return yaml.safe_load(text)
+    except (ValueError, OverflowError):
+        expected = {"float": "a number", "int": "an integer", "bool": "true or false",
+                    "ints": "comma-separated integers", "floats": "comma-separated numbers"}[kind]
+        raise SpecError(f"{where}: {param.flag} must be {expected} (received {text!r})") from None
+    except Exception as exc:  # yaml errors
+        raise SpecError(f"{where}: {param.flag} must be a YAML list of schedules "
+                        f"({' '.join(str(exc).split())})") from None
+    return text
+
+
+def parse_int(text: str) -> int | float:
+    """Integers, also written as 1e6; a fraction is returned as a float for the checker to refuse."""
+    try:
+        return int(text)
+    except ValueError:
+        number = float(text)
+        return int(number) if number.is_integer() else number
+
+
+def _items(text: str) -> list[str]:
+    items = [x.strip() for x in text.replace(";", ",").split(",")]
+    return [x for x in items if x]
+
+
+def parse_steps(text: str | None, default: int | None = None) -> int | None:
+    if text is None:
+        return default
+    try:
+        value = parse_int(text)
+    except ValueError:
+        value = None
+    if not isinstance(value, int) or value < 1:
+        raise UsageError(f"--steps must be an integer >= 1 (received {text!r})")
+    from .core import check_steps
+
+    return check_steps(value)
+
+
+def parse_vars(items: list[str] | None, where: str) -> dict[str, float]:
+    values = {}
+    for item in items or []:
+        name, sep, text = item.partition("=")
+        name = name.strip()
+        try:
+            if not sep or not name.isidentifier():
+                raise ValueError
+            values[name] = float(text)
+        except ValueError:
+            raise SpecError(f"{where}: --var must be NAME=NUMBER (received {item!r})") from None
+    return values
+
+
+# -- generated kind commands ------------------------------------------------------------------
+
+def option(name: str, flags: list[str], help: str, metavar: str | None = None,
+           kind: Any = Optional[str], default: Any = None) -> inspect.Parameter:
+    """An inspect.Parameter carrying a Typer option, for generated signatures."""
+    annotation = Annotated[kind, typer.Option(*flags, help=help, metavar=metavar, show_default=False)]
+    return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+
+
+def kind_option(param: Param) -> inspect.Parameter:
+    rule = param.bounds_text()
+    help_text = param.help + (f"; {rule}" if rule and param.type != "choice" else "")
+    if param.type == "choice":
+        help_text += f" [{', '.join(param.choices)}]"
+    help_text += f" [default: {param.default_text()}]"
+    return option(param.name, [param.flag], help_text, metavar=param.metavar())
+
+
+def kind_example(kind: Kind, verb: str) -> str:
+    flags = []
+    for name, value in kind.example.items():
+        param = kind.param(name) if name in kind.param_names else None
+        if param is None:
+            flags.append(f"--var {name}={value}")
+        elif param.type == "phases":
+            continue
+        elif isinstance(value, list):
+            flags.append(f"{param.flag} {','.join(str(v) for v in value)}")
+        elif isinstance(value, str) and not value.replace("_", "").replace("-", "").isalnum():
+            flags.append(f"{param.flag} '{value}'")
+        else:
+            flags.append(f"{param.flag} {value}")
+    return f"lrsched {verb} {kind.name} " + " ".join(flags)
+
+
+def add_kind_commands(group: typer.Typer, verb: str, common: list[inspect.Parameter],
+                      run: Callable[..., None]) -> None:
+    from .kinds import REGISTRY
+
+    for kind in REGISTRY:
+        group.command(kind.name, help=_kind_help(kind, verb), short_help=kind.summary)(
+            _kind_command(kind, common, run))
+
+
+def _kind_help(kind: Kind, verb: str) -> str:
+    return f"{kind.summary[0].upper()}{kind.summary[1:]}.\n\n{kind.formula}\n\nExample:\n\n  {kind_example(kind, verb)}"
+
+
+def _kind_command(kind: Kind, common: list[inspect.Parameter], run: Callable[..., None]) -> Callable:
+    common_names = [p.name for p in common]
+
+    def command(**values: Any) -> None:
+        options = {name: values.pop(name) for name in common_names}
+        mapping = flags_to_mapping(kind, values)
+        run(kind_mapping=mapping, **options)
+
+    params = [kind_option(p) for p in kind.params]
+    if kind.extra_numeric:
+        params.append(option("var", ["--var"], "a number the formula may use, NAME=VALUE (repeatable)",
+                             metavar="NAME=VALUE", kind=Optional[list[str]]))
+    command.__signature__ = inspect.Signature(params + common)  # type: ignore[attr-defined]
+    command.__name__ = kind.name
+    return command
+
+
+def flags_to_mapping(kind: Kind, values: dict[str, Any]) -> dict[str, Any]:
+    mapping: dict[str, Any] = {"kind": kind.name}
+    where = kind.name
+    extra = parse_vars(values.pop("var", None), where)
+    for param in kind.params:
+        text = values.get(param.name)
+        if text is not None:
+            mapping[param.name] = parse_flag(param, text, where)
+    mapping.update(extra)
+    return mapping
+
+
+# -- the app ----------------------------------------------------------------------------------
+
+app = typer.Typer(
+    cls=LrschedGroup,
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    help="Explore, plot, compare and export learning-rate schedules, exactly as PyTorch computes them.\n\n"
+         "lr(t) is the learning rate after t calls of scheduler.step(), i.e. the rate used by update t+1.\n\n"
+         "Example:\n\n  lrsched export cosine --max-lr 0.1 --steps 100 -o cosine.csv",
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"lrsched {version('lrsched')}")
+        except PackageNotFoundError:
+            typer.echo("lrsched (not installed)")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.",
+                                          callback=_version, is_eager=True)] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors (also accepted "
+                                        "anywhere on the command line).")] = False,
+) -> None:
+    """lrsched: learning-rate schedules, seen before training."""
+
+
+# -- export -----------------------------------------------------------------------------------
+
+def _output_options(default_output: str | None) -> list[inspect.Parameter]:
+    return [
+        option("steps", ["--steps", "-n"], "number of steps to evaluate, t = 0 .. steps-1 "
+               "[default: 100, or the config's steps]", metavar="INT"),
+        option("unit", ["--unit"], "name of the index column: epoch or step [default: epoch]",
+               metavar="epoch|step"),
+        option("fmt", ["--format", "-f"], "csv or json [default: from the suffix of -o, else csv]",
+               metavar="csv|json"),
+        option("output", ["--output", "-o"], "file to write; '-' for stdout [default: stdout]",
+               metavar="PATH", default=default_output),
+    ]
+
+
+EXPORT_OPTIONS = _output_options(None)
+
+
+def _export(kind_mapping: dict | None = None, config: str | None = None, *, steps: str | None,
+            unit: str | None, fmt: str | None, output: str | None, label: str | None = None) -> None:
+    from .core import build, check_steps, evaluate
+    from .config import UNITS, load_config
+
+    if kind_mapping is not None:
+        n = parse_steps(steps, 100)
+        if label:
+            kind_mapping["label"] = label
+        schedules = [build(kind_mapping, n, kind_mapping["kind"])]
+        file_unit = "epoch"
+    else:
+        cfg = load_config(config, parse_steps(steps))
+        n, schedules, file_unit = cfg.steps, cfg.schedules, cfg.unit
+    unit = unit or file_unit
+    if unit not in UNITS:
+        raise UsageError(f"--unit must be one of: {', '.join(UNITS)} (received {unit!r})")
+    check_steps(n, len(schedules))
+    columns = [evaluate(s, n) for s in schedules]
+    write_values(schedules, columns, unit, fmt, output or "-")
+
+
+def write_values(schedules: list, columns: list, unit: str, fmt: str | None, output: str) -> None:
+    from .output import FORMATS, format_for, write_csv, write_json
+
+    fmt = format_for(output, fmt)
+    if fmt not in FORMATS:
+        raise UsageError(f"--format must be one of: {', '.join(FORMATS)} (received {fmt!r})")
+
+    def write(stream: Any) -> None:
+        if fmt == "csv":
+            write_csv(stream, unit, [s.label for s in schedules], columns)
+        else:
+            write_json(stream, unit, schedules, columns)
+
+    if output == "-":
+        write(sys.stdout)
+        sys.stdout.flush()
+        return
+    from .files import atomic_writer
+
+    with atomic_writer(output, "w") as stream:
+        write(stream)
+    typer.echo(f"wrote {len(columns[0])} {unit}s x {len(columns)} schedule"
+               f"{'s' if len(columns) != 1 else ''} to {output}", err=True)
+
+
+export_app = typer.Typer(
+    cls=KindGroup,
+    invoke_without_command=True,
+    no_args_is_help=False,
+    help="Write the learning rate of every step as CSV or JSON, from flags or a YAML file.\n\n"
+         "Examples:\n\n  lrsched export cosine --max-lr 0.1 --steps 100 -o cosine.csv\n\n"
+         "  lrsched export --config configs/decays.yaml --format json -o decays.json",
+)
+app.add_typer(export_app, name="export")
+
+
+def _export_callback(ctx: typer.Context, **values: Any) -> None:
+    if ctx.invoked_subcommand is not None:
+        return
+    config = values.pop("config")
+    if config is None:
+        raise UsageError("give a KIND (see 'lrsched list') or --config FILE.yaml; "
+                         "see 'lrsched export --help'")
+    _export(config=config, **values)
+
+
+_export_callback.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+    [inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context),
+     option("config", ["--config", "-c"], "YAML file: {steps: N, schedules: [{kind: ..., label: ..., "
+            "<parameters>}, ...]}", metavar="FILE.yaml")] + EXPORT_OPTIONS)
+export_app.callback()(_export_callback)
+
+LABEL_OPTION = option("label", ["--label"], "column label [default: the kind]", metavar="TEXT")
+add_kind_commands(export_app, "export", EXPORT_OPTIONS + [LABEL_OPTION], _export)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

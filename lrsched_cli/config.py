@@ -1,0 +1,104 @@
+"""YAML configuration files: `{steps: N, schedules: [{kind: ..., label: ..., <parameters>}, ...]}`."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+from .core import DEFAULT_STEPS, Schedule, build
+from .errors import ConfigError, SpecError
+from .registry import did_you_mean, format_value
+
+TOP_KEYS = ("steps", "unit", "title", "schedules")
+UNITS = ("epoch", "step")
+
+
+@dataclass
+class Config:
+    steps: int
+    unit: str
+    title: str | None
+    schedules: list[Schedule]
+
+
+def load_config(path: str | Path, steps: int | None = None) -> Config:
+    """Read and check a config file; `steps` from the command line overrides the file's."""
+    from .files import load_yaml
+
+    name = str(path)
+    data = load_yaml(path)
+    if data is None:
+        raise ConfigError(f"{name}: the file is empty; expected a mapping with 'schedules'")
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{name}: expected a mapping with 'schedules' at the top "
+                          f"(received {type(data).__name__})")
+    for key in data:
+        if key not in TOP_KEYS:
+            hint = did_you_mean(key, TOP_KEYS) or f"; allowed: {', '.join(TOP_KEYS)}"
+            raise ConfigError(f"{name}:{_line(data)}: unknown key {format_value(key)}{hint}")
+    if steps is None:
+        steps = _file_steps(data, name)
+    unit = data.get("unit", "epoch")
+    if unit not in UNITS:
+        raise ConfigError(f"{name}: unit must be one of: {', '.join(UNITS)} (received {format_value(unit)})")
+    title = data.get("title")
+    if title is not None and not isinstance(title, str):
+        raise ConfigError(f"{name}: title must be text (received {format_value(title)})")
+    schedules = build_all(_schedule_list(data, name), steps, name)
+    return Config(steps=steps, unit=unit, title=title, schedules=schedules)
+
+
+def build_all(mappings: Sequence[Any], steps: int, source: str) -> list[Schedule]:
+    """Build every schedule of a list, naming the source and position in errors; unique labels."""
+    schedules = []
+    for i, mapping in enumerate(mappings):
+        where = f"{source}: schedule {i + 1}"
+        line = _line(mapping)
+        if line:
+            where = f"{source}:{line}: schedule {i + 1}"
+        try:
+            schedules.append(build(mapping, steps, where))
+        except SpecError as exc:
+            raise ConfigError(str(exc)) from None
+    unique_labels(schedules)
+    return schedules
+
+
+def unique_labels(schedules: list[Schedule]) -> None:
+    """Label repeats get a suffix: cosine, cosine-2, cosine-3."""
+    seen: dict[str, int] = {}
+    taken = {s.label for s in schedules}
+    for schedule in schedules:
+        count = seen.get(schedule.label, 0) + 1
+        seen[schedule.label] = count
+        if count > 1:
+            label = f"{schedule.label}-{count}"
+            while label in taken:
+                count += 1
+                label = f"{schedule.label}-{count}"
+            taken.add(label)
+            schedule.label = label
+
+
+def _file_steps(data: Mapping, name: str) -> int:
+    steps = data.get("steps", DEFAULT_STEPS)
+    if isinstance(steps, bool) or not isinstance(steps, (int, float)) or not float(steps).is_integer() \
+            or steps < 1:
+        raise ConfigError(f"{name}: steps must be an integer >= 1 (received {format_value(steps)})")
+    return int(steps)
+
+
+def _schedule_list(data: Mapping, name: str) -> list:
+    if "schedules" not in data:
+        raise ConfigError(f"{name}: missing 'schedules' (a list of {{kind: ..., ...}} mappings)")
+    schedules = data["schedules"]
+    if not isinstance(schedules, list):
+        raise ConfigError(f"{name}: schedules must be a list of mappings "
+                          f"(received {type(schedules).__name__})")
+    if not schedules:
+        raise ConfigError(f"{name}: schedules is empty")
+    return schedules
+
+
+def _line(node: Any) -> int | None:
+    return getattr(node, "line", None)
