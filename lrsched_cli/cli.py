@@ -128,16 +128,13 @@ def parse_flag(param: Param, text: str, where: str) -> Any:
         if kind == "floats":
             return [float(x) for x in _items(text)]
         if kind == "phases":
-            import yaml
+            from .files import loads_yaml
 
-            return yaml.safe_load(text)
+            return loads_yaml(text, name=param.flag)
     except (ValueError, OverflowError):
         expected = {"float": "a number", "int": "an integer", "bool": "true or false",
                     "ints": "comma-separated integers", "floats": "comma-separated numbers"}[kind]
         raise SpecError(f"{where}: {param.flag} must be {expected} (received {text!r})") from None
-    except Exception as exc:  # yaml errors
-        raise SpecError(f"{where}: {param.flag} must be a YAML list of schedules "
-                        f"({' '.join(str(exc).split())})") from None
     return text
 
 
@@ -296,44 +293,138 @@ def root(
     """lrsched: learning-rate schedules, seen before training."""
 
 
-# -- export -----------------------------------------------------------------------------------
+# -- shared options and gathering schedules --------------------------------------------------
 
-def _output_options(default_output: str | None) -> list[inspect.Parameter]:
-    return [
-        option("steps", ["--steps", "-n"], "number of steps to evaluate, t = 0 .. steps-1 "
-               "[default: 100, or the config's steps]", metavar="INT"),
-        option("unit", ["--unit"], "name of the index column: epoch or step [default: epoch]",
-               metavar="epoch|step"),
-        option("fmt", ["--format", "-f"], "csv or json [default: from the suffix of -o, else csv]",
-               metavar="csv|json"),
-        option("output", ["--output", "-o"], "file to write; '-' for stdout [default: stdout]",
-               metavar="PATH", default=default_output),
-    ]
+STEPS = option("steps", ["--steps", "-n"], "number of steps to evaluate, t = 0 .. steps-1 "
+               "[default: 100, or the config's steps]", metavar="INT")
+UNIT = option("unit", ["--unit"], "what a step is, for the index and axis: epoch or step "
+              "[default: epoch]", metavar="epoch|step")
+LABEL = option("label", ["--label"], "label of the schedule [default: the kind]", metavar="TEXT")
+CONFIG = option("config", ["--config", "-c"], "YAML file: {steps: N, schedules: [{kind: ..., label: ..., "
+                "<parameters>}, ...]}", metavar="FILE.yaml")
+SPEC = option("spec", ["--spec", "-s"], "a schedule as 'kind:key=value,...', e.g. "
+              "'step:max_lr=0.1,step_size=30' (repeatable)", metavar="SPEC", kind=Optional[list[str]])
 
 
-EXPORT_OPTIONS = _output_options(None)
+class Request:
+    """The schedules a command was asked for, evaluated."""
+
+    def __init__(self, schedules: list, steps: int, unit: str, title: str | None, name: str) -> None:
+        from .core import check_steps, evaluate
+        from .config import UNITS
+
+        if unit not in UNITS:
+            raise UsageError(f"--unit must be one of: {', '.join(UNITS)} (received {unit!r})")
+        check_steps(steps, len(schedules))
+        self.schedules, self.steps, self.unit, self.title, self.name = schedules, steps, unit, title, name
+        self.columns = [evaluate(s, steps) for s in schedules]
+
+    @property
+    def labels(self) -> list[str]:
+        return [s.label for s in self.schedules]
 
 
-def _export(kind_mapping: dict | None = None, config: str | None = None, *, steps: str | None,
-            unit: str | None, fmt: str | None, output: str | None, label: str | None = None) -> None:
-    from .core import build, check_steps, evaluate
-    from .config import UNITS, load_config
+def gather(kind_mapping: dict | None = None, config: str | None = None, spec: list[str] | None = None,
+           steps: str | None = None, unit: str | None = None, label: str | None = None) -> Request:
+    """Schedules from a kind's flags, from --spec strings or from a YAML file."""
+    from pathlib import Path
+
+    from .config import build_all, load_config, parse_spec
+    from .core import DEFAULT_STEPS, build
 
     if kind_mapping is not None:
-        n = parse_steps(steps, 100)
+        n = parse_steps(steps, DEFAULT_STEPS)
         if label:
             kind_mapping["label"] = label
-        schedules = [build(kind_mapping, n, kind_mapping["kind"])]
-        file_unit = "epoch"
-    else:
+        schedule = build(kind_mapping, n, kind_mapping["kind"])
+        return Request([schedule], n, unit or "epoch", None, schedule.label)
+    if config is not None:
+        if spec:
+            raise UsageError("give either --config or --spec, not both")
         cfg = load_config(config, parse_steps(steps))
-        n, schedules, file_unit = cfg.steps, cfg.schedules, cfg.unit
-    unit = unit or file_unit
-    if unit not in UNITS:
-        raise UsageError(f"--unit must be one of: {', '.join(UNITS)} (received {unit!r})")
-    check_steps(n, len(schedules))
-    columns = [evaluate(s, n) for s in schedules]
-    write_values(schedules, columns, unit, fmt, output or "-")
+        return Request(cfg.schedules, cfg.steps, unit or cfg.unit, cfg.title, Path(config).stem)
+    if spec:
+        n = parse_steps(steps, DEFAULT_STEPS)
+        schedules = build_all([parse_spec(text) for text in spec], n, "--spec")
+        return Request(schedules, n, unit or "epoch", None, "-".join(s.label for s in schedules)[:60])
+    raise UsageError("give a KIND (see 'lrsched list'), --spec or --config FILE.yaml")
+
+
+def kind_group(name: str, help: str, common: list[inspect.Parameter], run: Callable[..., None]) -> typer.Typer:
+    """A command with one subcommand per kind, and --config/--spec on the group itself."""
+    group = typer.Typer(cls=KindGroup, invoke_without_command=True, help=help,
+                        context_settings={"help_option_names": ["-h", "--help"]})
+
+    def callback(ctx: typer.Context, **values: Any) -> None:
+        if ctx.invoked_subcommand is None:
+            run(**values)
+
+    callback.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context),
+         CONFIG, SPEC] + common)
+    group.callback()(callback)
+    add_kind_commands(group, name, common + [LABEL], run)
+    app.add_typer(group, name=name)
+    return group
+
+
+def out() -> Any:
+    """The data console: stdout; wide when redirected so tables stay whole in a file."""
+    from rich.console import Console
+
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console = Console(highlight=False, width=120)
+    return console
+
+
+def say(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+# -- list and describe ------------------------------------------------------------------------
+
+@app.command("list")
+def list_kinds() -> None:
+    """List every schedule kind with its family, frequency and quantity.
+
+    Example:
+
+      lrsched list
+    """
+    from .render import kinds_table
+
+    out().print(kinds_table())
+
+
+@app.command("describe")
+def describe_kind(kind: Annotated[str, typer.Argument(help="a kind from 'lrsched list'", metavar="KIND")]) -> None:
+    """Explain one kind: formula, parameters, tips, framework equivalents, an example.
+
+    Example:
+
+      lrsched describe cosine
+    """
+    from .docs import yaml_example
+    from .kinds import REGISTRY
+    from .render import describe
+
+    definition = REGISTRY.get(kind)
+    out().print(describe(definition, kind_example(definition, "plot"), yaml_example(definition)))
+
+
+# -- export -----------------------------------------------------------------------------------
+
+FORMAT = option("fmt", ["--format", "-f"], "csv or json [default: from the suffix of -o, else csv]",
+                metavar="csv|json")
+OUTPUT = option("output", ["--output", "-o"], "file to write; '-' for stdout [default: stdout]", metavar="PATH")
+EXPORT_OPTIONS = [STEPS, UNIT, FORMAT, OUTPUT]
+LABEL_OPTION = LABEL
+
+
+def _export(*, fmt: str | None, output: str | None, **request: Any) -> None:
+    req = gather(**request)
+    write_values(req.schedules, req.columns, req.unit, fmt, output or "-")
 
 
 def write_values(schedules: list, columns: list, unit: str, fmt: str | None, output: str) -> None:
@@ -357,39 +448,139 @@ def write_values(schedules: list, columns: list, unit: str, fmt: str | None, out
 
     with atomic_writer(output, "w") as stream:
         write(stream)
-    typer.echo(f"wrote {len(columns[0])} {unit}s x {len(columns)} schedule"
-               f"{'s' if len(columns) != 1 else ''} to {output}", err=True)
+    say(f"wrote {len(columns[0])} {unit}s x {len(columns)} schedule{'s' if len(columns) != 1 else ''} "
+        f"to {output}")
 
 
-export_app = typer.Typer(
-    cls=KindGroup,
-    invoke_without_command=True,
-    no_args_is_help=False,
-    help="Write the learning rate of every step as CSV or JSON, from flags or a YAML file.\n\n"
-         "Examples:\n\n  lrsched export cosine --max-lr 0.1 --steps 100 -o cosine.csv\n\n"
-         "  lrsched export --config configs/decays.yaml --format json -o decays.json",
-)
-app.add_typer(export_app, name="export")
+kind_group("export", "Write the learning rate of every step as CSV or JSON, from flags or a YAML file.\n\n"
+           "Examples:\n\n  lrsched export cosine --max-lr 0.1 --steps 100 -o cosine.csv\n\n"
+           "  lrsched export --config configs/decays.yaml --format json -o decays.json",
+           EXPORT_OPTIONS, _export)
 
 
-def _export_callback(ctx: typer.Context, **values: Any) -> None:
-    if ctx.invoked_subcommand is not None:
+# -- table ------------------------------------------------------------------------------------
+
+EVERY = option("every", ["--every"], "show every K-th step [default: enough to keep about 40 rows]",
+               metavar="K")
+CHART = option("chart", ["--chart"], "also draw the curve in the terminal", kind=bool, default=False)
+
+
+def _table(*, every: str | None, chart: bool, **request: Any) -> None:
+    from .render import summary_table, values_table
+    from .summary import sample_rows, summarize
+
+    req = gather(**request)
+    step = None
+    if every is not None:
+        step = parse_int(every) if every.strip().lstrip("-").isdigit() else None
+        if not isinstance(step, int) or step < 1:
+            raise UsageError(f"--every must be an integer >= 1 (received {every!r})")
+    console = out()
+    rows = sample_rows(req.steps, step)
+    console.print(values_table(req.labels, req.columns, rows, req.unit, title=req.title))
+    console.print(summary_table(req.labels, [summarize(c) for c in req.columns], req.unit))
+    if chart:
+        _terminal_chart(req, log_y=False)
+
+
+kind_group("table", "Print the values as a table, with a summary (peak, final, mean, LR area, ...).\n\n"
+           "Examples:\n\n  lrsched table cosine --max-lr 0.1 --steps 100 --every 10\n\n"
+           "  lrsched table --config configs/decays.yaml --chart",
+           [STEPS, UNIT, EVERY, CHART], _table)
+
+
+# -- plot and compare -------------------------------------------------------------------------
+
+PLOT_OUTPUT = option("output", ["--output", "-o"], "image to write, .png or .svg "
+                     "[default: plots/<name>.png]", metavar="PATH")
+LOG_Y = option("log_y", ["--log-y"], "logarithmic learning-rate axis", kind=bool, default=False)
+TITLE = option("title", ["--title"], "figure title", metavar="TEXT")
+DPI = option("dpi", ["--dpi"], "resolution of a PNG [default: 150]", metavar="INT")
+SHOW = option("show", ["--show"], "also open a window, where a display exists", kind=bool, default=False)
+TERMINAL = option("terminal", ["--terminal"], "draw the curve in the terminal instead of writing an image",
+                  kind=bool, default=False)
+LAYOUT = option("layout", ["--layout"], "overlay (one axes) or grid (small multiples) [default: overlay]",
+                metavar="overlay|grid")
+PLOT_OPTIONS = [STEPS, UNIT, PLOT_OUTPUT, LOG_Y, TITLE, DPI, SHOW, TERMINAL, LAYOUT]
+
+
+def _plot(*, output: str | None, log_y: bool, title: str | None, dpi: str | None, show: bool,
+          terminal: bool, layout: str | None, csv: str | None = None, summary: bool = False,
+          **request: Any) -> None:
+    req = gather(**request)
+    if csv:
+        write_values(req.schedules, req.columns, req.unit, "csv", csv)
+    if summary:
+        from .render import summary_table
+        from .summary import summarize
+
+        out().print(summary_table(req.labels, [summarize(c) for c in req.columns], req.unit))
+    if terminal:
+        _terminal_chart(req, log_y=log_y, title=title)
         return
-    config = values.pop("config")
-    if config is None:
-        raise UsageError("give a KIND (see 'lrsched list') or --config FILE.yaml; "
-                         "see 'lrsched export --help'")
-    _export(config=config, **values)
+    from .plot import Series, check_plot_path, save_figure
+
+    path = output or f"plots/{req.name}.png"
+    check_plot_path(path)
+    resolution = parse_int(dpi) if dpi is not None and dpi.isdigit() else None
+    if dpi is not None and (not isinstance(resolution, int) or not 10 <= resolution <= 1200):
+        raise UsageError(f"--dpi must be an integer from 10 to 1200 (received {dpi!r})")
+    series = [Series(s.label, c, s.marks(req.steps)) for s, c in zip(req.schedules, req.columns)]
+    saved = save_figure(series, path, unit=req.unit, log_y=log_y, title=title or req.title,
+                        dpi=resolution or 150, layout=layout or "overlay", show=False)
+    say(f"wrote {saved}")
+    if show:
+        from .plot import can_show
+
+        if not can_show():
+            say("no display here: --show skipped (open the file instead)")
+        else:
+            save_figure(series, path, unit=req.unit, log_y=log_y, title=title or req.title,
+                        dpi=resolution or 150, layout=layout or "overlay", show=True)
 
 
-_export_callback.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-    [inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context),
-     option("config", ["--config", "-c"], "YAML file: {steps: N, schedules: [{kind: ..., label: ..., "
-            "<parameters>}, ...]}", metavar="FILE.yaml")] + EXPORT_OPTIONS)
-export_app.callback()(_export_callback)
+def _terminal_chart(req: Request, log_y: bool, title: str | None = None) -> None:
+    import shutil
 
-LABEL_OPTION = option("label", ["--label"], "column label [default: the kind]", metavar="TEXT")
-add_kind_commands(export_app, "export", EXPORT_OPTIONS + [LABEL_OPTION], _export)
+    from .termchart import render_chart
+
+    width = max(30, min(shutil.get_terminal_size((80, 24)).columns - 14, 120))
+    out().print(render_chart(list(zip(req.labels, req.columns)), width=width, unit=req.unit, log_y=log_y,
+                             title=title or req.title))
+
+
+kind_group("plot", "Draw the curve as PNG or SVG (default folder plots/), or in the terminal.\n\n"
+           "Examples:\n\n  lrsched plot cosine --max-lr 0.1\n\n"
+           "  lrsched plot step --max-lr 0.1 --step-size 30 -o plots/step.svg --log-y\n\n"
+           "  lrsched plot --spec cosine:max_lr=0.1 --spec step:max_lr=0.1,step_size=30 --terminal",
+           PLOT_OPTIONS, _plot)
+
+
+@app.command("compare")
+def compare(
+    config: Annotated[str, typer.Argument(help="YAML file with several schedules", metavar="CONFIG.yaml")],
+    output: Annotated[Optional[str], typer.Option("--output", "-o", metavar="PATH",
+                      help="image to write, .png or .svg [default: plots/<config name>.png]")] = None,
+    csv: Annotated[Optional[str], typer.Option("--csv", metavar="PATH", help="also write the values as CSV")] = None,
+    layout: Annotated[Optional[str], typer.Option("--layout", metavar="overlay|grid",
+                      help="overlay (one axes) or grid (small multiples) [default: overlay]")] = None,
+    steps: Annotated[Optional[str], typer.Option("--steps", "-n", metavar="INT",
+                     help="number of steps [default: the config's steps]")] = None,
+    unit: Annotated[Optional[str], typer.Option("--unit", metavar="epoch|step", help="epoch or step")] = None,
+    log_y: Annotated[bool, typer.Option("--log-y", help="logarithmic learning-rate axis")] = False,
+    title: Annotated[Optional[str], typer.Option("--title", metavar="TEXT", help="figure title")] = None,
+    dpi: Annotated[Optional[str], typer.Option("--dpi", metavar="INT", help="resolution of a PNG")] = None,
+    show: Annotated[bool, typer.Option("--show", help="also open a window, where a display exists")] = False,
+    terminal: Annotated[bool, typer.Option("--terminal", help="draw in the terminal instead")] = False,
+) -> None:
+    """Compare every schedule of a YAML file on one figure, with a summary table.
+
+    Example:
+
+      lrsched compare configs/decays.yaml --layout grid -o plots/decays.svg
+    """
+    _plot(config=config, output=output, csv=csv, layout=layout, steps=steps, unit=unit, log_y=log_y,
+          title=title, dpi=dpi, show=show, terminal=terminal, summary=True)
 
 
 def main() -> None:

@@ -102,3 +102,44 @@ def _schedule_list(data: Mapping, name: str) -> list:
 
 def _line(node: Any) -> int | None:
     return getattr(node, "line", None)
+
+
+def parse_spec(text: str) -> dict[str, Any]:
+    """A compact spec string, `kind:key=value,key=value`, as a mapping.
+
+    Values are read as YAML scalars or flow lists (`milestones=[30,60]`); commas inside brackets
+    or quotes do not split.
+    """
+    from .files import loads_yaml
+
+    kind, _, rest = text.partition(":")
+    mapping: dict[str, Any] = {"kind": kind.strip()}
+    for item in _split_items(rest):
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise SpecError(f"spec {text!r}: expected key=value (received {item!r})")
+        try:
+            mapping[key.strip()] = loads_yaml(value, name="spec") if value.strip() else None
+        except ConfigError:
+            mapping[key.strip()] = value
+    return mapping
+
+
+def _split_items(text: str) -> list[str]:
+    items, depth, quote, current = [], 0, "", []
+    for char in text:
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char in "[(":
+            depth += 1
+        elif char in "])":
+            depth -= 1
+        elif char == "," and depth == 0:
+            items.append("".join(current))
+            current = []
+            continue
+        current.append(char)
+    items.append("".join(current))
+    return [item.strip() for item in items if item.strip()]

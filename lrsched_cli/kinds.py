@@ -94,6 +94,10 @@ def _step(t, p):
     return p["max_lr"] * p["gamma"] ** np.floor(t / p["step_size"])
 
 
+def _step_marks(p, horizon):
+    return list(range(p["step_size"], horizon, p["step_size"]))[:200]
+
+
 define(
     name="step",
     summary="multiply the rate by gamma every step_size steps",
@@ -105,6 +109,7 @@ define(
         GAMMA,
     ),
     evaluate=_step,
+    marks=_step_marks,
     example={"max_lr": 0.1, "step_size": 30, "gamma": 0.1},
     equivalents={
         "torch": "StepLR(opt, step_size, gamma)",
@@ -145,6 +150,7 @@ define(
         GAMMA,
     ),
     evaluate=_multistep,
+    marks=lambda p, horizon: sorted(set(p["milestones"])),
     example={"max_lr": 0.1, "milestones": [30, 60, 80], "gamma": 0.1},
     equivalents={
         "torch": "MultiStepLR(opt, milestones, gamma)",
