@@ -519,8 +519,9 @@ define(
         "hf": "none (use a LambdaLR)",
     },
     tips=("One cycle trains fast with a high peak rate; the long final annealing gives the accuracy.",),
-    notes=("PyTorch raises after total_steps steps; lrsched holds the final value. fast.ai uses "
-           "pct_start=0.25 and a final rate of max_lr/1e5.",),
+    notes=("PyTorch extrapolates the last phase at t = total_steps (the rate rises again, or goes "
+           "negative with linear) and raises after that; lrsched holds the final value from "
+           "t = total_steps - 1. fast.ai uses pct_start=0.25 and a final rate of max_lr/1e5.",),
 )
 
 
@@ -757,7 +758,7 @@ def _check_expr(p: dict, where: str) -> None:
     try:
         compile_expr(p["expr"], [*_expr_env(p), "t"])
     except ExprError as exc:
-        raise ExprError(f"{where}: {exc}") from None
+        raise ExprError(f"{where}: {str(exc).removeprefix('expr: ')}") from None
 
 
 def _expr(t, p):

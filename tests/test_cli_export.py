@@ -99,7 +99,7 @@ def test_export_config(tmp_path):
     (["export", "multistep", "--max-lr", "1", "--milestones", "3,x"],
      "error: multistep: --milestones must be comma-separated integers (received '3,x')"),
     (["export", "cosine", "--max-lr", "1", "--format", "xml"], "error: --format must be one of: csv, json"),
-    (["export"], "error: give a KIND (see 'lrsched list') or --config FILE.yaml"),
+    (["export"], "error: give a KIND (see 'lrsched list'), --spec or --config FILE.yaml"),
 ])
 def test_usage_errors_are_one_line_with_exit_code_2(args, message):
     result = run(*args)
