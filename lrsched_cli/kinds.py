@@ -135,7 +135,8 @@ define(
 
 def _multistep(t, p):
     milestones = np.sort(np.asarray(p["milestones"], dtype=np.float64))
-    return p["max_lr"] * p["gamma"] ** np.searchsorted(milestones, t, side="right")
+    levels = p["max_lr"] * p["gamma"] ** np.arange(len(milestones) + 1, dtype=np.float64)
+    return levels[np.searchsorted(milestones, t, side="right")]
 
 
 define(
@@ -266,14 +267,15 @@ define(
 
 # -- cosine -----------------------------------------------------------------------------------
 
-def _cosine_curve(t, length):
-    return (1.0 + np.cos(math.pi * t / length)) / 2.0
-
-
 def _cosine(t, p):
-    if p["past_end"] == "hold":
-        t = np.minimum(t, p["cycle_length"])
-    return p["min_lr"] + (p["max_lr"] - p["min_lr"]) * _cosine_curve(t, p["cycle_length"])
+    # In place, one temporary: this is the kind most runs use, at millions of steps.
+    lr = np.minimum(t, p["cycle_length"]) if p["past_end"] == "hold" else t.copy()
+    lr *= math.pi / p["cycle_length"]
+    np.cos(lr, out=lr)
+    lr += 1.0
+    lr *= (p["max_lr"] - p["min_lr"]) / 2.0
+    lr += p["min_lr"]
+    return lr
 
 
 define(
@@ -314,25 +316,30 @@ define(
 # -- cosine with warm restarts ----------------------------------------------------------------
 
 def _restart_cycles(t, length, mult):
-    """Cycle index i, time in cycle and cycle length at each t (SGDR, timm's closed form)."""
+    """Cycle index i, time in cycle and cycle length at each t (SGDR)."""
     if mult == 1.0:
         index = np.floor(t / length)
         return index, t - index * length, np.full(t.shape, float(length))
-    index = np.floor(np.log1p(t / length * (mult - 1.0)) / math.log(mult))
-
-    def start(i):
-        return length * (mult ** i - 1.0) / (mult - 1.0)
-
-    # The logarithm can land a hair beside an exact cycle boundary; settle it on the grid.
-    index = np.where(t >= start(index + 1), index + 1, index)
-    index = np.where(t < start(index), index - 1, index)
-    return index, t - start(index), length * mult ** index
+    # Cycle starts accumulate exactly as PyTorch's integer counter does; there are few of them.
+    starts, lengths = [0.0], [float(length)]
+    end = float(t[-1]) if t.size else 0.0
+    while starts[-1] + lengths[-1] <= end:
+        starts.append(starts[-1] + lengths[-1])
+        lengths.append(lengths[-1] * mult)
+    index = np.searchsorted(np.asarray(starts), t, side="right") - 1
+    return index, t - np.asarray(starts)[index], np.asarray(lengths)[index]
 
 
 def _cosine_restarts(t, p):
     index, t_cur, t_i = _restart_cycles(t, p["cycle_length"], p["cycle_mult"])
-    peak = p["max_lr"] * p["cycle_decay"] ** index
-    lr = p["min_lr"] + (peak - p["min_lr"]) * (1.0 + np.cos(math.pi * t_cur / t_i)) / 2.0
+    peak = p["max_lr"] * p["cycle_decay"] ** index if p["cycle_decay"] != 1.0 else p["max_lr"]
+    lr = t_cur
+    lr *= math.pi
+    lr /= t_i
+    np.cos(lr, out=lr)
+    lr += 1.0
+    lr *= (peak - p["min_lr"]) / 2.0
+    lr += p["min_lr"]
     if p["cycle_limit"] is not None:
         lr = np.where(index >= p["cycle_limit"], p["min_lr"], lr)
     return lr
