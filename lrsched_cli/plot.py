@@ -1,0 +1,465 @@
+"""Draw learning-rate schedules to PNG or SVG: the only module that imports matplotlib.
+
+The CLI imports this module lazily, only when it draws. Figures are built with the
+object-oriented API (`Figure` + an explicit Agg canvas), never through pyplot's global state;
+pyplot is imported only to open a window for ``show=True``.
+
+Long schedules are fast to draw because each series is first reduced to what the pixels can
+show (`reduce_points`): the x range is split into about two buckets per pixel column and each
+bucket keeps its first, lowest, highest and last point, so jumps (step decays, warm restarts)
+and extremes are drawn exactly and the picture is the same as with every point.
+
+Files are rendered in memory and written atomically (`files.atomic_write`); SVG output is
+byte-for-byte reproducible (no date, fixed id salt).
+"""
+from __future__ import annotations
+
+import io
+import math
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Sequence
+
+import numpy as np
+
+from .errors import UsageError
+from .files import _display, atomic_write
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+__all__ = [
+    "Series",
+    "PLOT_SUFFIXES",
+    "LAYOUTS",
+    "check_plot_path",
+    "save_figure",
+    "build_figure",
+    "reduce_points",
+    "can_show",
+]
+
+
+@dataclass
+class Series:
+    label: str
+    values: np.ndarray        # float64 lr(t) for t = 0..n-1
+    marks: list[int] = field(default_factory=list)   # steps where phases/milestones/restarts fall
+
+
+PLOT_SUFFIXES = (".png", ".svg")
+LAYOUTS = ("overlay", "grid")
+
+#: Okabe-Ito colour-blind-safe palette, in order; cycled (with a new line style per cycle).
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
+_LINESTYLES = ("-", "--", "-.", ":")
+
+#: More series than this in an overlay: the legend goes outside, right of the axes.
+LEGEND_INSIDE_MAX = 6
+#: At most this many mark lines per series (evenly chosen if there are more).
+MAX_MARKS = 200
+#: Buckets per pixel column in `reduce_points`.
+BUCKETS_PER_PIXEL = 2
+LINE_WIDTH = 1.4
+
+_OVERLAY_SIZE = (9.0, 5.0)          # inches
+_GRID_CELL = (4.2, 2.9)
+_MIN_DPI, _MAX_DPI = 10, 1000
+_SVG_SALT = "lrsched"
+
+# Applied on top of matplotlib's defaults (a user's matplotlibrc does not change our files).
+_RC: dict[str, Any] = {
+    "svg.hashsalt": _SVG_SALT,
+    "svg.fonttype": "path",
+    "font.size": 10.0,
+    "axes.titlesize": 11.0,
+    "axes.labelsize": 10.0,
+    "xtick.labelsize": 9.0,
+    "ytick.labelsize": 9.0,
+    "legend.fontsize": 9.0,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.edgecolor": "0.35",
+    "xtick.color": "0.25",
+    "ytick.color": "0.25",
+    "axes.labelcolor": "0.15",
+    "grid.color": "0.88",
+    "grid.linewidth": 0.6,
+    "grid.linestyle": "-",
+    "figure.facecolor": "white",
+    "savefig.facecolor": "white",
+    "path.simplify": True,
+}
+
+
+# -- paths and capabilities -------------------------------------------------------------------
+
+
+def check_plot_path(path: str | os.PathLike[str]) -> str:
+    """The image format for `path`: "png" or "svg" (suffix, any case); else `UsageError`."""
+    name = _display(path)
+    suffix = Path(os.fspath(path)).suffix
+    if suffix.lower() in PLOT_SUFFIXES:
+        return suffix.lower()[1:]
+    allowed = " or ".join(PLOT_SUFFIXES)
+    if not suffix:
+        raise UsageError(f"{name}: no file extension; use {allowed}")
+    raise UsageError(f"{name}: unsupported format {suffix!r}; use {allowed}")
+
+
+_NON_INTERACTIVE = {"agg", "cairo", "pdf", "pgf", "ps", "svg", "template"}
+
+
+def can_show() -> bool:
+    """True if a plot window can probably be opened (a display, and no non-GUI MPLBACKEND)."""
+    backend = os.environ.get("MPLBACKEND", "").strip().lower()
+    if backend in _NON_INTERACTIVE:
+        return False
+    if sys.platform in ("darwin", "win32"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+# -- data reduction -----------------------------------------------------------------------------
+
+
+def reduce_points(values: np.ndarray, columns: int) -> tuple[np.ndarray, np.ndarray]:
+    """The (x, y) points to draw for lr(t) = values[t] on an axes about `columns` buckets wide.
+
+    Series of at most ``4 * columns`` points are returned whole: ``(arange(n), values)``.
+    Longer ones are cut into consecutive buckets of ``size = ceil(n / columns)`` steps
+    (bucket k holds t in ``[k * size, min((k + 1) * size, n))``) and each bucket keeps its
+    first point, its lowest, its highest and its last point, in x order, without duplicates.
+    Every point kept is a real (t, values[t]); per-bucket minima and maxima (hence the global
+    ones) and every jump between buckets are exact. NaNs (masked points) are ignored when
+    looking for extremes; a bucket that is all NaN draws as a gap.
+
+    x is int64 and strictly increasing; y is float64 (a new array).
+    """
+    y = np.asarray(values, dtype=np.float64).ravel()
+    n = y.size
+    columns = max(int(columns), 1)
+    if n <= 4 * columns:
+        return np.arange(n, dtype=np.int64), y.copy()
+
+    size = -(-n // columns)
+    full = n // size                       # complete buckets; at most one shorter tail
+    if np.isnan(y).any():
+        nan = np.isnan(y)
+        low_src, high_src = np.where(nan, np.inf, y), np.where(nan, -np.inf, y)
+    else:
+        low_src = high_src = y
+    starts = np.arange(0, n, size, dtype=np.int64)
+    count = starts.size
+    lows = np.empty(count, dtype=np.int64)
+    highs = np.empty(count, dtype=np.int64)
+    body = slice(0, full * size)
+    lows[:full] = low_src[body].reshape(full, size).argmin(axis=1)
+    highs[:full] = high_src[body].reshape(full, size).argmax(axis=1)
+    if count > full:
+        lows[full] = low_src[full * size:].argmin()
+        highs[full] = high_src[full * size:].argmax()
+    lows += starts
+    highs += starts
+    ends = np.minimum(starts + size, n) - 1
+
+    index = np.stack([starts, lows, highs, ends], axis=1)
+    index.sort(axis=1)
+    index = index.ravel()
+    keep = np.empty(index.size, dtype=bool)
+    keep[0] = True
+    np.not_equal(index[1:], index[:-1], out=keep[1:])
+    index = index[keep]
+    return index, y[index]
+
+
+def _columns(width_in: float, dpi: float, ncols: int = 1) -> int:
+    """Buckets for one axes in a figure `width_in` inches wide with `ncols` axes per row."""
+    return max(int(width_in * dpi * BUCKETS_PER_PIXEL / max(ncols, 1)), 16)
+
+
+# -- figure ---------------------------------------------------------------------------------------
+
+
+def _check_args(series: Sequence[Series], layout: str, dpi: int) -> None:
+    if layout not in LAYOUTS:
+        raise UsageError(f"unknown layout {layout!r}; use {' or '.join(LAYOUTS)}")
+    if not series:
+        raise UsageError("nothing to plot: no schedules")
+    if isinstance(dpi, bool) or not isinstance(dpi, (int, np.integer)) or not _MIN_DPI <= dpi <= _MAX_DPI:
+        raise UsageError(f"dpi must be a whole number from {_MIN_DPI} to {_MAX_DPI}, not {dpi!r}")
+
+
+def _figure_size(n: int, layout: str, title: str | None) -> tuple[tuple[float, float], int, int]:
+    """(figsize, nrows, ncols)."""
+    if layout == "grid":
+        ncols = 1 if n == 1 else 2 if n <= 4 else math.ceil(math.sqrt(n))
+        nrows = math.ceil(n / ncols)
+        width = ncols * _GRID_CELL[0]
+        height = nrows * _GRID_CELL[1] + (0.4 if title else 0.0)
+        return (width, height), nrows, ncols
+    return _OVERLAY_SIZE, 1, 1
+
+
+def _text(text: Any) -> str:
+    """User text shown literally: a "$" would otherwise start matplotlib math mode."""
+    return str(text).replace("$", r"\$")
+
+
+def _style(i: int) -> dict[str, Any]:
+    return {"color": PALETTE[i % len(PALETTE)],
+            "linestyle": _LINESTYLES[(i // len(PALETTE)) % len(_LINESTYLES)]}
+
+
+def _prepared(values: Any, log_y: bool) -> np.ndarray:
+    """float64 copy-on-need of the values; non-finite (and <= 0 on a log axis) become NaN."""
+    y = np.asarray(values, dtype=np.float64).ravel()
+    bad = ~np.isfinite(y)
+    if log_y:
+        bad |= y <= 0
+    if bad.any():
+        y = np.where(bad, np.nan, y)
+    return y
+
+
+def _drawable_marks(marks: Sequence[int], n: int) -> np.ndarray:
+    if len(marks) == 0 or n < 2:
+        return np.empty(0)
+    m = np.unique(np.asarray(marks, dtype=np.float64))
+    m = m[np.isfinite(m) & (m > 0) & (m < n - 1 + 1e-9)]
+    if m.size > MAX_MARKS:
+        m = m[np.unique(np.linspace(0, m.size - 1, MAX_MARKS).round().astype(np.int64))]
+    return m
+
+
+def _y_limits(ys: Sequence[np.ndarray], log_y: bool) -> tuple[float, float, bool]:
+    """(bottom, top, log) for the drawn y values (NaN = masked; on a log axis every
+    non-NaN value is positive)."""
+    finite = [y[~np.isnan(y)] for y in ys]
+    finite = [y for y in finite if y.size]
+    if not finite:
+        return (1e-3, 1.0, True) if log_y else (0.0, 1.0, False)
+    lo = min(float(y.min()) for y in finite)
+    hi = max(float(y.max()) for y in finite)
+    if log_y:
+        if lo == hi:
+            return lo / 2.0, hi * 2.0, True
+        margin = (hi / lo) ** 0.04
+        return lo / margin, hi * margin, True
+    low, high = min(lo, 0.0), max(hi, 0.0)
+    span = high - low
+    if span == 0.0:                        # every value is 0
+        return -1.0, 1.0, False
+    pad = 0.05 * span
+    bottom = 0.0 if lo > 0 else lo - 0.6 * pad   # lr = 0 stays visible above the spine
+    top = high + pad if hi > 0 else pad
+    return bottom, top, False
+
+
+def _format_axes(ax: Axes, *, n: int, bottom: float, top: float, log: bool) -> None:
+    from matplotlib import ticker
+
+    if n > 1:
+        ax.set_xlim(0, n - 1)
+        ax.xaxis.set_major_locator(ticker.MaxNLocator(nbins="auto", steps=[1, 2, 2.5, 5, 10],
+                                                      integer=True, min_n_ticks=2))
+    else:
+        ax.set_xlim(-0.5, 0.5)
+        ax.xaxis.set_major_locator(ticker.FixedLocator([0]))
+    if n > 10_000:
+        ax.xaxis.set_major_formatter(ticker.EngFormatter(sep=""))
+    if log:
+        ax.set_yscale("log")
+        ax.set_ylim(bottom, top)
+    else:
+        ax.set_ylim(bottom, top)
+        # Tick labels look the same either way; mathtext (slower) where an exponent (x10^-4)
+        # may be shown: the largest tick is >= top / 2, so >= 0.01 when top >= 0.02.
+        scientific = not 2e-2 <= max(abs(bottom), abs(top)) < 1e4
+        formatter = ticker.ScalarFormatter(useMathText=scientific)
+        formatter.set_powerlimits((-3, 4))
+        ax.yaxis.set_major_formatter(formatter)
+    ax.grid(True, which="major")
+    ax.set_axisbelow(True)
+    ax.tick_params(length=3)
+
+
+def _draw_series(ax: Axes, s: Series, y: np.ndarray, style: dict[str, Any], columns: int,
+                 reduce: bool) -> None:
+    x, y_drawn = reduce_points(y, columns) if reduce else (np.arange(y.size), y)
+    line_kw: dict[str, Any] = {"linewidth": LINE_WIDTH, "label": _text(s.label), "zorder": 2.5,
+                               **style}
+    if y.size == 1:
+        line_kw["marker"] = "o"
+    ax.plot(x, y_drawn, **line_kw)
+    marks = _drawable_marks(s.marks, y.size)
+    if marks.size:
+        ax.vlines(marks, 0, 1, transform=ax.get_xaxis_transform(), colors=style["color"],
+                  linestyles=":", linewidth=0.9, alpha=0.45, zorder=1.5)
+
+
+def _legend_hides_curves(fig: Figure, ax: Axes, legend: Any) -> bool:
+    """Whether `legend` (placed by loc="best") overlaps any drawn curve."""
+    renderer = fig.canvas.get_renderer()
+    engine = fig.get_layout_engine()
+    if engine is not None:
+        engine.execute(fig)                # final axes position, without rendering anything
+    box = legend.get_window_extent(renderer).padded(2.0)
+    for line in ax.get_lines():
+        path = line.get_transform().transform_path(line.get_path())
+        if path.intersects_bbox(box, filled=False):
+            return True
+    return False
+
+
+def _place_legend(fig: Figure, ax: Axes, labels: list[str], *, inside: bool,
+                  freeze: bool = False) -> None:
+    """A legend inside the axes where it covers no curve, else outside on the right (the
+    figure grows by the legend's width so the axes keep their size)."""
+    handles = ax.get_lines()  # given explicitly: matplotlib would skip labels starting with "_"
+    if inside:
+        legend = ax.legend(handles, labels, loc="best", framealpha=0.9, edgecolor="0.8")
+        try:
+            if not _legend_hides_curves(fig, ax, legend):
+                if freeze:  # the layout was just computed and does not change: keep it
+                    fig.set_layout_engine("none")
+                return
+        except (AttributeError, TypeError):  # a canvas without a renderer: keep "best"
+            return
+        legend.remove()
+    legend = ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0),
+                       borderaxespad=0.0, frameon=False)
+    try:
+        width = legend.get_window_extent(fig.canvas.get_renderer()).width / fig.dpi
+    except (AttributeError, TypeError):
+        width = 2.0
+    fig.set_figwidth(fig.get_figwidth() + width + 0.1)
+
+
+def _populate(fig: Figure, series: Sequence[Series], *, unit: str, log_y: bool,
+              title: str | None, dpi: float, layout: str, reduce: bool = True,
+              detail: float = 1.0, freeze_layout: bool = False) -> None:
+    """Draw `series` into an empty `fig` (sized by `_figure_size`)."""
+    n_series = len(series)
+    _, nrows, ncols = _figure_size(n_series, layout, title)
+    width_in = fig.get_figwidth()
+    columns = max(int(_columns(width_in, dpi, ncols) * detail), 16)
+    raw = [np.asarray(s.values, dtype=np.float64).ravel() for s in series]
+    n = max(y.size for y in raw)
+    # A log axis needs a positive value: an axes with none is drawn linear instead.
+    positive = [bool(np.any(y > 0)) for y in raw]
+    if layout == "overlay":
+        logs = [log_y and any(positive)] * n_series
+    else:
+        logs = [log_y and p for p in positive]
+    data = [_prepared(y, log) for y, log in zip(raw, logs)]
+
+    if layout == "overlay":
+        ax = fig.add_subplot()
+        for i, (s, y) in enumerate(zip(series, data)):
+            _draw_series(ax, s, y, _style(i), columns, reduce)
+        bottom, top, log = _y_limits([line.get_ydata() for line in ax.get_lines()], logs[0])
+        _format_axes(ax, n=n, bottom=bottom, top=top, log=log)
+        ax.set_xlabel(_text(unit))
+        ax.set_ylabel("learning rate")
+        if title:
+            ax.set_title(_text(title))
+        _place_legend(fig, ax, [_text(s.label) for s in series],
+                      inside=n_series <= LEGEND_INSIDE_MAX, freeze=freeze_layout)
+        return
+
+    axes = fig.subplots(nrows, ncols, sharex=True, squeeze=False)
+    for i, (s, y) in enumerate(zip(series, data)):
+        ax = axes.flat[i]
+        _draw_series(ax, s, y, _style(i), columns, reduce)
+        bottom, top, log = _y_limits([ax.get_lines()[0].get_ydata()], logs[i])
+        _format_axes(ax, n=n, bottom=bottom, top=top, log=log)
+        ax.set_title(_text(s.label), fontsize=10)
+    for ax in axes.flat[n_series:]:
+        ax.remove()
+    for col in range(ncols):
+        used = [r for r in range(nrows) if r * ncols + col < n_series]
+        if used:
+            ax = axes[used[-1], col]
+            ax.xaxis.set_tick_params(which="both", labelbottom=True)
+            ax.set_xlabel(_text(unit))
+    for row in range(nrows):
+        axes[row, 0].set_ylabel("learning rate")
+    if title:
+        fig.suptitle(_text(title))
+
+
+def build_figure(series: Sequence[Series], *, unit: str = "epoch", log_y: bool = False,
+                 title: str | None = None, dpi: int = 150, layout: str = "overlay",
+                 reduce: bool = True) -> Figure:
+    """The matplotlib Figure (with an Agg canvas) that `save_figure` renders.
+
+    `reduce=False` draws every point (slow for long series; for comparisons in tests).
+    """
+    _check_args(series, layout, dpi)
+    import matplotlib as mpl
+    import matplotlib.style
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figsize, _, _ = _figure_size(len(series), layout, title)
+    with matplotlib.style.context("default"), mpl.rc_context(_RC):
+        fig = Figure(figsize=figsize, dpi=dpi, layout="constrained")
+        FigureCanvasAgg(fig)
+        _populate(fig, series, unit=unit, log_y=log_y, title=title, dpi=dpi, layout=layout,
+                  reduce=reduce, freeze_layout=True)
+    return fig
+
+
+def render(fig: Figure, fmt: str, dpi: int) -> bytes:
+    """The bytes of `fig` as "png" or "svg" (reproducible: no dates, fixed ids)."""
+    import matplotlib as mpl
+    import matplotlib.style
+
+    buf = io.BytesIO()
+    metadata = {"Date": None} if fmt == "svg" else {"Software": None}
+    with matplotlib.style.context("default"), mpl.rc_context(_RC):
+        fig.savefig(buf, format=fmt, dpi=dpi, metadata=metadata)
+    return buf.getvalue()
+
+
+def save_figure(series: list[Series], path: str | os.PathLike[str], *, unit: str = "epoch",
+                log_y: bool = False, title: str | None = None, dpi: int = 150,
+                layout: str = "overlay", show: bool = False) -> Path:
+    """Draw `series` into `path` (.png or .svg), atomically; create a missing parent folder.
+
+    `layout`: "overlay" (one axes, a legend) or "grid" (one axes per series, shared x).
+    `log_y`: log-scaled y; values <= 0 are left out. `show`: afterwards open a window if
+    `can_show()` (blocks until it is closed), else do nothing. Returns `path` as a Path.
+    Raises `UsageError` for a bad suffix, layout or dpi, `OutputError` if it cannot write.
+    """
+    fmt = check_plot_path(path)
+    fig = build_figure(series, unit=unit, log_y=log_y, title=title, dpi=dpi, layout=layout)
+    data = render(fig, fmt, dpi)
+    result = atomic_write(path, data, ensure_parent=True)
+    if show and can_show():
+        _show(series, unit=unit, log_y=log_y, title=title, layout=layout)
+    return result
+
+
+def _show(series: Sequence[Series], *, unit: str, log_y: bool, title: str | None,
+          layout: str) -> None:
+    """Open the same plot in a pyplot window (more detail, for zooming); blocks until closed."""
+    import matplotlib as mpl
+    import matplotlib.pyplot as plt
+    import matplotlib.style
+
+    if str(plt.get_backend()).lower() in _NON_INTERACTIVE:
+        return
+    figsize, _, _ = _figure_size(len(series), layout, title)
+    with matplotlib.style.context("default"), mpl.rc_context(_RC):
+        fig = plt.figure(figsize=figsize, layout="constrained")
+        try:
+            _populate(fig, series, unit=unit, log_y=log_y, title=title, dpi=fig.dpi,
+                      layout=layout, detail=4.0)
+            plt.show()
+        finally:
+            plt.close(fig)
