@@ -523,9 +523,10 @@ def _plot(*, output: str | None, log_y: bool, title: str | None, dpi: str | None
     path = output or f"plots/{req.name}.png"
     check_plot_path(path)
     resolution = parse_int(dpi) if dpi is not None and dpi.isdigit() else None
-    if dpi is not None and (not isinstance(resolution, int) or not 10 <= resolution <= 1200):
-        raise UsageError(f"--dpi must be an integer from 10 to 1200 (received {dpi!r})")
-    series = [Series(s.label, c, s.marks(req.steps)) for s, c in zip(req.schedules, req.columns)]
+    if dpi is not None and (not isinstance(resolution, int) or not 10 <= resolution <= 1000):
+        raise UsageError(f"--dpi must be an integer from 10 to 1000 (received {dpi!r})")
+    series = [Series(s.label, c, s.marks(req.steps), jumps=s.kind.jumps)
+              for s, c in zip(req.schedules, req.columns)]
     saved = save_figure(series, path, unit=req.unit, log_y=log_y, title=title or req.title,
                         dpi=resolution or 150, layout=layout or "overlay", show=False)
     say(f"wrote {saved}")

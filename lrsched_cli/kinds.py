@@ -74,6 +74,7 @@ define(
     formula="lr(t) = max_lr",
     params=(MAX_LR,),
     evaluate=_constant,
+    jumps=True,
     example={"max_lr": 0.1},
     equivalents={
         "torch": "LambdaLR(opt, lambda t: 1.0) or ConstantLR(opt, factor=1.0)",
@@ -109,6 +110,7 @@ define(
         GAMMA,
     ),
     evaluate=_step,
+    jumps=True,
     marks=_step_marks,
     example={"max_lr": 0.1, "step_size": 30, "gamma": 0.1},
     equivalents={
@@ -151,6 +153,7 @@ define(
         GAMMA,
     ),
     evaluate=_multistep,
+    jumps=True,
     marks=lambda p, horizon: sorted(set(p["milestones"])),
     example={"max_lr": 0.1, "milestones": [30, 60, 80], "gamma": 0.1},
     equivalents={
@@ -603,6 +606,7 @@ define(
               "given", default=0, ge=0),
     ),
     evaluate=_plateau,
+    jumps=True,
     check=check_min_below_max,
     example={"max_lr": 0.1, "patience": 5, "factor": 0.5},
     equivalents={

@@ -48,6 +48,7 @@ class Series:
     label: str
     values: np.ndarray        # float64 lr(t) for t = 0..n-1
     marks: list[int] = field(default_factory=list)   # steps where phases/milestones/restarts fall
+    jumps: bool = False  # piecewise constant: lr(t) holds from t to t+1, drawn as a staircase
 
 
 PLOT_SUFFIXES = (".png", ".svg")
@@ -294,6 +295,8 @@ def _draw_series(ax: Axes, s: Series, y: np.ndarray, style: dict[str, Any], colu
                                **style}
     if y.size == 1:
         line_kw["marker"] = "o"
+    elif s.jumps:
+        line_kw["drawstyle"] = "steps-post"
     ax.plot(x, y_drawn, **line_kw)
     marks = _drawable_marks(s.marks, y.size)
     if marks.size:

@@ -271,6 +271,7 @@ class Kind:
     per: str = "step or epoch"
     marks: Callable[[dict, int], list[int]] | None = field(default=None)
     fill: Callable[[dict, int], None] | None = None  # computes `derived` defaults in place
+    jumps: bool = False  # the rate changes in jumps (plots draw a staircase)
 
     def param(self, name: str) -> Param:
         for p in self.params:
