@@ -155,7 +155,7 @@ class Param:
 def _num(x: float) -> str:
     if isinstance(x, float) and x.is_integer() and abs(x) < 1e15:
         return str(int(x))
-    return repr(x) if isinstance(x, float) else str(x)
+    return f"{x:.10g}" if isinstance(x, float) else str(x)
 
 
 def _as_int(param: Param, value: Any, where: str) -> int:
