@@ -41,6 +41,8 @@ def _click_message(exc: Exception) -> str:
         message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
         message = " ".join(message.split())
         message = message[0].lower() + message[1:] if message[:2].istitle() else message
+        # Click's sentences ("No such command 'x'. Did you mean 'y'?") in lrsched's style.
+        message = message.replace(". Did you mean", "; did you mean").removesuffix(".")
     ctx = getattr(exc, "ctx", None)
     if ctx is not None:
         message += f" (see '{ctx.command_path} --help')"
@@ -261,6 +263,7 @@ def flags_to_mapping(kind: Kind, values: dict[str, Any]) -> dict[str, Any]:
 
 app = typer.Typer(
     cls=LrschedGroup,
+    name="lrsched",
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode=None,
@@ -334,20 +337,34 @@ def gather(kind_mapping: dict | None = None, config: str | None = None, spec: li
 
     if kind_mapping is not None:
         n = parse_steps(steps, DEFAULT_STEPS)
-        if label:
+        if label is not None:
             kind_mapping["label"] = label
         schedule = build(kind_mapping, n, kind_mapping["kind"])
-        return Request([schedule], n, unit or "epoch", None, schedule.label)
+        return Request([schedule], n, _or(unit, "epoch"), None, schedule.label)
     if config is not None:
         if spec:
             raise UsageError("give either --config or --spec, not both")
+        if not config.strip():
+            raise UsageError(f"the config must be a file name (received {config!r})")
         cfg = load_config(config, parse_steps(steps))
-        return Request(cfg.schedules, cfg.steps, unit or cfg.unit, cfg.title, Path(config).stem)
+        return Request(cfg.schedules, cfg.steps, _or(unit, cfg.unit), cfg.title, Path(config).stem)
     if spec:
         n = parse_steps(steps, DEFAULT_STEPS)
         schedules = build_all([parse_spec(text) for text in spec], n, "--spec")
-        return Request(schedules, n, unit or "epoch", None, "-".join(s.label for s in schedules)[:60])
+        return Request(schedules, n, _or(unit, "epoch"), None, "-".join(s.label for s in schedules)[:60])
     raise UsageError("give a KIND (see 'lrsched list'), --spec or --config FILE.yaml")
+
+
+def _or(value: str | None, default: Any) -> Any:
+    """An option's value, or `default` when it was not given (an empty text counts as given)."""
+    return default if value is None else value
+
+
+def output_path(value: str | None, default: str | None, option: str = "--output") -> str | None:
+    """The path an output option names; an empty or blank one is refused, not read as the default."""
+    if value is not None and not value.strip():
+        raise UsageError(f"{option} must be a file name (received {value!r})")
+    return _or(value, default)
 
 
 def kind_group(name: str, help: str, common: list[inspect.Parameter], run: Callable[..., None]) -> typer.Typer:
@@ -423,8 +440,9 @@ LABEL_OPTION = LABEL
 
 
 def _export(*, fmt: str | None, output: str | None, **request: Any) -> None:
+    path = output_path(output, "-")
     req = gather(**request)
-    write_values(req.schedules, req.columns, req.unit, fmt, output or "-")
+    write_values(req.schedules, req.columns, req.unit, fmt, path)
 
 
 def write_values(schedules: list, columns: list, unit: str, fmt: str | None, output: str) -> None:
@@ -507,8 +525,20 @@ PLOT_OPTIONS = [STEPS, UNIT, PLOT_OUTPUT, LOG_Y, TITLE, DPI, SHOW, TERMINAL, LAY
 def _plot(*, output: str | None, log_y: bool, title: str | None, dpi: str | None, show: bool,
           terminal: bool, layout: str | None, csv: str | None = None, summary: bool = False,
           **request: Any) -> None:
+    from .plot import LAYOUTS, Series, check_plot_path, save_figure
+
+    # Every option is checked before anything is written (--csv included).
+    csv = output_path(csv, None, "--csv")
+    output = output_path(output, None)
+    if output is not None and not terminal:
+        check_plot_path(output)
+    resolution = parse_int(dpi) if dpi is not None and dpi.isdigit() else None
+    if dpi is not None and (not isinstance(resolution, int) or not 10 <= resolution <= 1000):
+        raise UsageError(f"--dpi must be an integer from 10 to 1000 (received {dpi!r})")
+    if layout is not None and layout not in LAYOUTS:
+        raise UsageError(f"--layout must be one of: {', '.join(LAYOUTS)} (received {layout!r})")
     req = gather(**request)
-    if csv:
+    if csv is not None:
         write_values(req.schedules, req.columns, req.unit, "csv", csv)
     if summary:
         from .render import summary_table
@@ -518,17 +548,11 @@ def _plot(*, output: str | None, log_y: bool, title: str | None, dpi: str | None
     if terminal:
         _terminal_chart(req, log_y=log_y, title=title)
         return
-    from .plot import Series, check_plot_path, save_figure
-
-    path = output or f"plots/{req.name}.png"
-    check_plot_path(path)
-    resolution = parse_int(dpi) if dpi is not None and dpi.isdigit() else None
-    if dpi is not None and (not isinstance(resolution, int) or not 10 <= resolution <= 1000):
-        raise UsageError(f"--dpi must be an integer from 10 to 1000 (received {dpi!r})")
+    path = _or(output, f"plots/{req.name}.png")
     series = [Series(s.label, c, s.marks(req.steps), jumps=s.kind.jumps)
               for s, c in zip(req.schedules, req.columns)]
     saved = save_figure(series, path, unit=req.unit, log_y=log_y, title=title or req.title,
-                        dpi=resolution or 150, layout=layout or "overlay", show=False)
+                        dpi=resolution or 150, layout=_or(layout, "overlay"), show=False)
     say(f"wrote {saved}")
     if show:
         from .plot import can_show
@@ -537,7 +561,7 @@ def _plot(*, output: str | None, log_y: bool, title: str | None, dpi: str | None
             say("no display here: --show skipped (open the file instead)")
         else:
             save_figure(series, path, unit=req.unit, log_y=log_y, title=title or req.title,
-                        dpi=resolution or 150, layout=layout or "overlay", show=True)
+                        dpi=resolution or 150, layout=_or(layout, "overlay"), show=True)
 
 
 def _terminal_chart(req: Request, log_y: bool, title: str | None = None) -> None:
@@ -585,5 +609,10 @@ def compare(
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point; Ctrl-C before or after LrschedGroup.main runs exits 130 too."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        if _debug_requested(sys.argv[1:]):
+            raise
+        sys.exit(ExitCode.INTERRUPTED)

@@ -30,20 +30,21 @@ def load_config(path: str | Path, steps: int | None = None) -> Config:
     if data is None:
         raise ConfigError(f"{name}: the file is empty; expected a mapping with 'schedules'")
     if not isinstance(data, Mapping):
-        raise ConfigError(f"{name}: expected a mapping with 'schedules' at the top "
-                          f"(received {type(data).__name__})")
+        raise ConfigError(f"{_at(name, data)}: expected a mapping with 'schedules' at the top "
+                          f"(received {_describe(data)})")
     for key in data:
         if key not in TOP_KEYS:
             hint = did_you_mean(key, TOP_KEYS) or f"; allowed: {', '.join(TOP_KEYS)}"
-            raise ConfigError(f"{name}:{_line(data)}: unknown key {format_value(key)}{hint}")
+            raise ConfigError(f"{_at(name, data, key)}: unknown key {format_value(key)}{hint}")
     if steps is None:
         steps = _file_steps(data, name)
     unit = data.get("unit", "epoch")
-    if unit not in UNITS:
-        raise ConfigError(f"{name}: unit must be one of: {', '.join(UNITS)} (received {format_value(unit)})")
+    if not isinstance(unit, str) or unit not in UNITS:
+        raise ConfigError(f"{_at(name, data, 'unit')}: unit must be one of: {', '.join(UNITS)} "
+                          f"(received {_describe(unit)})")
     title = data.get("title")
     if title is not None and not isinstance(title, str):
-        raise ConfigError(f"{name}: title must be text (received {format_value(title)})")
+        raise ConfigError(f"{_at(name, data, 'title')}: title must be text (received {_describe(title)})")
     schedules = build_all(_schedule_list(data, name), steps, name)
     return Config(steps=steps, unit=unit, title=title, schedules=schedules)
 
@@ -84,7 +85,8 @@ def _file_steps(data: Mapping, name: str) -> int:
     steps = data.get("steps", DEFAULT_STEPS)
     if isinstance(steps, bool) or not isinstance(steps, (int, float)) or not float(steps).is_integer() \
             or steps < 1:
-        raise ConfigError(f"{name}: steps must be an integer >= 1 (received {format_value(steps)})")
+        raise ConfigError(f"{_at(name, data, 'steps')}: steps must be an integer >= 1 "
+                          f"(received {_describe(steps)})")
     return int(steps)
 
 
@@ -93,15 +95,32 @@ def _schedule_list(data: Mapping, name: str) -> list:
         raise ConfigError(f"{name}: missing 'schedules' (a list of {{kind: ..., ...}} mappings)")
     schedules = data["schedules"]
     if not isinstance(schedules, list):
-        raise ConfigError(f"{name}: schedules must be a list of mappings "
-                          f"(received {type(schedules).__name__})")
+        raise ConfigError(f"{_at(name, data, 'schedules')}: schedules must be a list of mappings "
+                          f"(received {_describe(schedules)})")
     if not schedules:
-        raise ConfigError(f"{name}: schedules is empty")
+        raise ConfigError(f"{_at(name, data, 'schedules')}: schedules is empty")
     return schedules
 
 
 def _line(node: Any) -> int | None:
     return getattr(node, "line", None)
+
+
+def _at(name: str, data: Any, key: Any = None) -> str:
+    """`file:line` of a top-level key (or of the document), as far as the loader knows it."""
+    lines = getattr(data, "key_lines", None) or {}
+    line = lines.get(key) if key is not None else None
+    line = line or _line(data)
+    return f"{name}:{line}" if line else name
+
+
+def _describe(value: Any) -> str:
+    """A received value for a message: containers by their kind, scalars as written."""
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    return format_value(value)
 
 
 def parse_spec(text: str) -> dict[str, Any]:

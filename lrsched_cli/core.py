@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import math
 import os
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from ._lazy import lazy_import
-from .errors import SpecError, UsageError
+from .errors import ExprError, SpecError, UsageError
 from .kinds import REGISTRY, phase_marks, synthetic_loss
 from .registry import HORIZON, REQUIRED, Kind, did_you_mean, format_value, is_computed
 
@@ -79,7 +80,8 @@ def build(mapping: Any, horizon: int = DEFAULT_STEPS, where: str = "schedule",
         kind = REGISTRY.get(mapping["kind"])
     except SpecError as exc:
         raise SpecError(f"{where}: {exc}") from None
-    where = f"{where} ({kind.name})" if kind.name not in where else where
+    if where != kind.name and not where.endswith(f"({kind.name})"):
+        where = f"{where} ({kind.name})"
     values = dict(inherit or {})
     values.update(mapping)
     _reject_unknown(kind, values, where, phase)
@@ -114,6 +116,10 @@ def build(mapping: Any, horizon: int = DEFAULT_STEPS, where: str = "schedule",
     label = values.get("label", kind.name)
     if not isinstance(label, str) or not label.strip():
         raise SpecError(f"{where}: label must be non-empty text (received {format_value(label)})")
+    if any(unicodedata.category(char) in ("Cc", "Zl", "Zp") for char in label):
+        # A line break or escape code would split a CSV row or garble a table, a legend, a terminal.
+        raise SpecError(f"{where}: label must be one line of text without control characters "
+                        f"(received {format_value(label)})")
     schedule = Schedule(kind, params, label, where, steps=steps)
     if kind.name == "sequence":
         schedule.phases = _build_phases(params, own_horizon, where)
@@ -193,6 +199,9 @@ def _resolve_metric(params: dict, horizon: int, where: str):
     if params["file"] is not None:
         from .files import read_metric_column
 
+        if not params["file"].strip():
+            raise SpecError(f"{where}: file must be a file name (received {format_value(params['file'])})")
+
         column = params["column"]
         if column is not None and column.isdigit():
             column = int(column)
@@ -203,8 +212,32 @@ def _resolve_metric(params: dict, horizon: int, where: str):
 # -- evaluating -------------------------------------------------------------------------------
 
 def evaluate(schedule: Schedule, steps: int) -> Any:
-    """lr(t) for t = 0 .. steps-1 as a float64 numpy array."""
+    """lr(t) for t = 0 .. steps-1 as a float64 numpy array, every value finite.
+
+    Parameters that pass their checks can still overflow together (exponential with gamma 10
+    over 1000 steps reaches inf): such a schedule is refused, naming the first bad step.
+    """
     check_steps(steps)
+    with np.errstate(all="ignore"):  # overflow is reported below, not as a RuntimeWarning
+        values = _evaluate(schedule, steps)
+    check_finite(schedule, values)
+    return values
+
+
+def check_finite(schedule: Schedule, values: Any) -> None:
+    """Raise SpecError naming the schedule and the first step whose value is inf or nan."""
+    with np.errstate(all="ignore"):
+        if math.isfinite(np.add.reduce(values, dtype=np.float64)):  # fast path: one pass, no copy
+            return
+    bad = np.flatnonzero(~np.isfinite(values))
+    if bad.size == 0:  # only the sum overflowed
+        return
+    step = int(bad[0])
+    raise SpecError(f"{schedule.where}: the learning rate is {values[step]} at step {step}, not a finite "
+                    "number; choose parameters that keep it finite")
+
+
+def _evaluate(schedule: Schedule, steps: int) -> Any:
     warmup = schedule.params["warmup_steps"]
     own = _own_values(schedule, max(steps - warmup, 0), offset=warmup)
     if warmup == 0:
@@ -221,15 +254,22 @@ def _own_values(schedule: Schedule, count: int, offset: int) -> Any:
     if schedule.metric is not None:
         params = dict(params, _metric=_metric_window(schedule, count, offset))
     t = np.arange(count, dtype=np.float64)
-    return np.asarray(schedule.kind.evaluate(t, params), dtype=np.float64)
+    try:
+        values = schedule.kind.evaluate(t, params)
+    except (SpecError, ExprError) as exc:  # a kind refusing to evaluate, e.g. too many restarts
+        raise type(exc)(f"{schedule.where}: {str(exc).removeprefix('expr: ')}") from None
+    return np.asarray(values, dtype=np.float64)
 
 
 def _metric_window(schedule: Schedule, count: int, offset: int) -> Any:
     metric = schedule.metric
     needed = offset + count - 1
     if count > 1 and metric.size < needed:
-        raise SpecError(f"{schedule.where}: the metric has {metric.size} values but {offset + count} steps "
-                        f"need {needed} (lr(t) has seen metric[0..t-1])")
+        source = schedule.params.get("file")
+        source = f" (from {source})" if source else ""
+        raise SpecError(f"{schedule.where}: the metric has {metric.size} values{source} but {offset + count} "
+                        f"steps need {needed}, as lr(t) uses metric[0..t-1]; give more values or evaluate "
+                        f"at most {metric.size + 1} steps")
     return metric[offset:offset + max(count - 1, 0)]
 
 
@@ -240,7 +280,7 @@ def _sequence_values(schedule: Schedule, count: int) -> Any:
         length = count - start if last else min(phase.steps, count - start)
         if length <= 0:
             continue
-        pieces.append(evaluate(phase, length))
+        pieces.append(_evaluate(phase, length))
         start += length
     return np.concatenate(pieces) if pieces else np.empty(0, dtype=np.float64)
 

@@ -18,6 +18,7 @@ import math
 import os
 import re
 import stat
+import sys
 from pathlib import Path
 from typing import IO, Any, Iterator
 
@@ -290,6 +291,20 @@ def _loader_class() -> type:
                         last[key] = i
                 node.value = [pair for i, (pair, key) in enumerate(zip(node.value, keys))
                               if key is _UNHASHABLE or last[key] == i]
+
+        # PyYAML's own constructors fail with plain Python errors on some scalars (an int of
+        # more than 4300 digits, `2001-13-45`, `!!float abc`): report them like any YAML error.
+        def construct_object(self, node, deep=False):  # type: ignore[override]
+            try:
+                return super().construct_object(node, deep=deep)
+            except (ValueError, ArithmeticError, AttributeError, TypeError) as exc:
+                what = str(node.tag).rsplit(":", 1)[-1].lstrip("!") or "value"
+                value = node.value if isinstance(node, ScalarNode) else node.id
+                detail = ""
+                if "integer string conversion" in str(exc):
+                    detail = f" (more than {getattr(sys, 'get_int_max_str_digits', lambda: 4300)()} digits)"
+                raise _YamlRefused(f"{_quote(str(value))} is not a valid {what}{detail}",
+                                   node.start_mark.line + 1) from None
 
         def _scalar_key(self, key_node):
             """The constructed key of a scalar key node, or _UNHASHABLE for anything else."""

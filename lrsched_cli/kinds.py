@@ -318,6 +318,11 @@ define(
 
 # -- cosine with warm restarts ----------------------------------------------------------------
 
+#: Growing cycles are listed one by one; a tiny cycle_length with cycle_mult barely above 1 would
+#: need billions of them (hours and gigabytes), so past this many the schedule is refused.
+MAX_RESTARTS = 1_000_000
+
+
 def _restart_cycles(t, length, mult):
     """Cycle index i, time in cycle and cycle length at each t (SGDR)."""
     if mult == 1.0:
@@ -327,6 +332,10 @@ def _restart_cycles(t, length, mult):
     starts, lengths = [0.0], [float(length)]
     end = float(t[-1]) if t.size else 0.0
     while starts[-1] + lengths[-1] <= end:
+        if len(starts) >= MAX_RESTARTS:
+            raise SpecError(f"more than {MAX_RESTARTS:,} restarts in {t.size:,} steps; use a longer "
+                            f"cycle_length or a larger cycle_mult (received cycle_length="
+                            f"{format_value(length)}, cycle_mult={format_value(mult)})")
         starts.append(starts[-1] + lengths[-1])
         lengths.append(lengths[-1] * mult)
     index = np.searchsorted(np.asarray(starts), t, side="right") - 1

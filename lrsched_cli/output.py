@@ -47,6 +47,6 @@ def write_json(stream: TextIO, index_name: str, schedules: Sequence[Schedule],
 
 def format_for(path: str, requested: str | None) -> str:
     """The output format: as requested, else from the file's suffix, else CSV."""
-    if requested:
+    if requested is not None:
         return requested
     return "json" if path.lower().endswith(".json") else "csv"

@@ -18,6 +18,7 @@ import io
 import math
 import os
 import sys
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
@@ -65,6 +66,10 @@ MAX_MARKS = 200
 #: Buckets per pixel column in `reduce_points`.
 BUCKETS_PER_PIXEL = 2
 LINE_WIDTH = 1.4
+#: Largest |lr| drawn; beyond it matplotlib's axis arithmetic overflows.
+MAX_DRAWABLE = 1e200
+#: Smallest lr drawn on a log axis (smaller ones are left out, like those <= 0), for the same reason.
+MIN_LOG_DRAWABLE = 1e-200
 
 _OVERLAY_SIZE = (9.0, 5.0)          # inches
 _GRID_CELL = (4.2, 2.9)
@@ -192,6 +197,15 @@ def _check_args(series: Sequence[Series], layout: str, dpi: int) -> None:
         raise UsageError("nothing to plot: no schedules")
     if isinstance(dpi, bool) or not isinstance(dpi, (int, np.integer)) or not _MIN_DPI <= dpi <= _MAX_DPI:
         raise UsageError(f"dpi must be a whole number from {_MIN_DPI} to {_MAX_DPI}, not {dpi!r}")
+    for s in series:  # matplotlib's margins and ticks overflow (internal errors) near the float64 limit
+        y = np.asarray(s.values, dtype=np.float64)
+        with np.errstate(all="ignore"):
+            if not np.isfinite(y.sum()):  # NaN and inf are left out when drawn; judge the rest
+                y = y[np.isfinite(y)]
+        largest = max(abs(float(y.min())), abs(float(y.max()))) if y.size else 0.0
+        if largest > MAX_DRAWABLE:
+            raise UsageError(f"{s.label}: cannot draw learning rates as large as {largest:.3g} "
+                             f"(at most {MAX_DRAWABLE:g}); export the values instead")
 
 
 def _figure_size(n: int, layout: str, title: str | None) -> tuple[tuple[float, float], int, int]:
@@ -216,11 +230,12 @@ def _style(i: int) -> dict[str, Any]:
 
 
 def _prepared(values: Any, log_y: bool) -> np.ndarray:
-    """float64 copy-on-need of the values; non-finite (and <= 0 on a log axis) become NaN."""
+    """float64 copy-on-need of the values; non-finite (and, on a log axis, those below
+    MIN_LOG_DRAWABLE, 0 and negative ones included) become NaN."""
     y = np.asarray(values, dtype=np.float64).ravel()
     bad = ~np.isfinite(y)
     if log_y:
-        bad |= y <= 0
+        bad |= y < MIN_LOG_DRAWABLE
     if bad.any():
         y = np.where(bad, np.nan, y)
     return y
@@ -248,7 +263,7 @@ def _y_limits(ys: Sequence[np.ndarray], log_y: bool) -> tuple[float, float, bool
     if log_y:
         if lo == hi:
             return lo / 2.0, hi * 2.0, True
-        margin = (hi / lo) ** 0.04
+        margin = 10.0 ** (0.04 * (math.log10(hi) - math.log10(lo)))  # (hi / lo) ** 0.04 could overflow
         return lo / margin, hi * margin, True
     low, high = min(lo, 0.0), max(hi, 0.0)
     span = high - low
@@ -435,13 +450,17 @@ def save_figure(series: list[Series], path: str | os.PathLike[str], *, unit: str
     """Draw `series` into `path` (.png or .svg), atomically; create a missing parent folder.
 
     `layout`: "overlay" (one axes, a legend) or "grid" (one axes per series, shared x).
-    `log_y`: log-scaled y; values <= 0 are left out. `show`: afterwards open a window if
+    `log_y`: log-scaled y; values below MIN_LOG_DRAWABLE (0 and negative ones too) are left out. `show`: afterwards open a window if
     `can_show()` (blocks until it is closed), else do nothing. Returns `path` as a Path.
     Raises `UsageError` for a bad suffix, layout or dpi, `OutputError` if it cannot write.
     """
     fmt = check_plot_path(path)
-    fig = build_figure(series, unit=unit, log_y=log_y, title=title, dpi=dpi, layout=layout)
-    data = render(fig, fmt, dpi)
+    with warnings.catch_warnings():
+        # A label or title in a script the font lacks is drawn with boxes; matplotlib would also
+        # print a two-line warning per character on stderr.
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
+        fig = build_figure(series, unit=unit, log_y=log_y, title=title, dpi=dpi, layout=layout)
+        data = render(fig, fmt, dpi)
     result = atomic_write(path, data, ensure_parent=True)
     if show and can_show():
         _show(series, unit=unit, log_y=log_y, title=title, layout=layout)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Mapping
 
@@ -47,15 +48,25 @@ def did_you_mean(word: str, options: Any) -> str:
     return f"; did you mean '{close[0]}'?" if close else ""
 
 
+#: A received value is shown with at most this many characters in a message.
+MAX_SHOWN = 60
+
+
 def format_value(value: Any) -> str:
+    """A value as the user wrote it, for a one-line message; long ones are shortened."""
     if isinstance(value, float):
         return repr(value) if math.isfinite(value) else str(value)
     if isinstance(value, str):
-        return repr(value)
+        return repr(value if len(value) <= MAX_SHOWN else value[:MAX_SHOWN - 3] + "...")
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**MAX_SHOWN:
+        size = abs(value)  # str() refuses integers of more than 4300 digits
+        digits = len(str(size)) if size < 10**4000 else int(size.bit_length() * math.log10(2)) + 1
+        return f"an integer of {digits} digits"
     if isinstance(value, (list, tuple)) and len(value) > 8:
         head = ", ".join(format_value(v) for v in value[:4])
         return f"[{head}, ...] ({len(value)} values)"
-    return repr(value)
+    text = repr(value)
+    return text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN - 3] + "..."
 
 
 @dataclass(frozen=True)
@@ -137,7 +148,10 @@ class Param:
     def check_number(self, value: Any, where: str) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self.fail(where, "a number", value)
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an integer beyond the float64 range
+            raise self.fail(where, f"at most {sys.float_info.max:.3g}", value) from None
         if not math.isfinite(number):
             raise self.fail(where, "a finite number", value)
         rule = self.bounds_text()

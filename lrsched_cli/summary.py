@@ -1,6 +1,7 @@
 """Summary figures of an evaluated schedule and row sampling for readable tables (numpy only)."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from ._lazy import lazy_import
@@ -37,14 +38,18 @@ def summarize(values) -> Summary:
     values = np.asarray(values, dtype=np.float64)
     peak_step = int(np.argmax(values))
     peak = float(values[peak_step])
+    with np.errstate(over="ignore"):  # rates near the float64 limit: no RuntimeWarning on stderr
+        mean, area = float(values.mean()), float(values.sum())
+        if not math.isfinite(mean):  # the sum overflowed, the mean itself is finite
+            mean = float((values / values.size).sum())
     return Summary(
         initial=float(values[0]),
         peak=peak,
         peak_step=peak_step,
         final=float(values[-1]),
         minimum=float(values.min()),
-        mean=float(values.mean()),
-        area=float(values.sum()),
+        mean=mean,
+        area=area,  # inf if it exceeds the float64 range
         below_half=_first_below(values, peak / 2, peak_step),
         below_tenth=_first_below(values, peak / 10, peak_step),
     )
