@@ -10,13 +10,15 @@ import inspect
 import math
 import os
 import sys
-from typing import Annotated, Any, Callable, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Callable, Optional
 
 import typer
 from typer.core import TyperGroup
 
 from .errors import ExitCode, LrschedError, SpecError, UsageError
-from .registry import Kind, Param, did_you_mean
+
+if TYPE_CHECKING:  # the registry loads when a command needs it, not for --help
+    from .registry import Kind, Param
 
 EPILOG_SPACER = "\n\n"
 
@@ -33,6 +35,8 @@ def error_line(message: str) -> str:
 
 def _click_message(exc: Exception) -> str:
     from typer._click.exceptions import NoSuchOption
+
+    from .registry import did_you_mean
 
     if isinstance(exc, NoSuchOption):
         hint = did_you_mean(exc.option_name, exc.possibilities or ())
@@ -95,7 +99,27 @@ def _fail(message: str, code: int, debug: bool) -> int:
 
 
 class KindGroup(TyperGroup):
-    """A command group with one subcommand per kind; an unknown kind gets lrsched's message."""
+    """A command group with one subcommand per kind, each built only when it is asked for.
+
+    Building all the generated commands up front would cost every start-up, `lrsched --help`
+    included; an unknown kind gets lrsched's own message.
+    """
+
+    verb = ""
+    common: list[inspect.Parameter] = []
+    run: Callable[..., None] | None = None
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        from .kinds import REGISTRY
+
+        return REGISTRY.names()
+
+    def get_command(self, ctx: Any, name: str) -> Any:
+        from .kinds import REGISTRY
+
+        if name not in self.commands and name in REGISTRY:
+            self.commands[name] = kind_command(REGISTRY.get(name), self.verb, self.common, type(self).run)
+        return self.commands.get(name)
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         name = args[0] if args else None
@@ -217,17 +241,23 @@ def kind_example(kind: Kind, verb: str) -> str:
     return f"lrsched {verb} {kind.name} " + " ".join(flags)
 
 
-def add_kind_commands(group: typer.Typer, verb: str, common: list[inspect.Parameter],
-                      run: Callable[..., None]) -> None:
-    from .kinds import REGISTRY
-
-    for kind in REGISTRY:
-        group.command(kind.name, help=_kind_help(kind, verb), short_help=kind.summary)(
-            _kind_command(kind, common, run))
+def kind_command(kind: Kind, verb: str, common: list[inspect.Parameter], run: Callable[..., None]) -> Any:
+    """The click command `lrsched VERB KIND` with one flag per parameter of the kind."""
+    single = typer.Typer(add_completion=False, rich_markup_mode=None)
+    single.command(kind.name, help=_kind_help(kind, verb), short_help=kind.summary,
+                   epilog=examples(kind_example(kind, verb)),
+                   context_settings={"help_option_names": ["-h", "--help"]})(
+        _kind_command(kind, common, run))
+    return typer.main.get_command(single)
 
 
 def _kind_help(kind: Kind, verb: str) -> str:
-    return f"{kind.summary[0].upper()}{kind.summary[1:]}.\n\n{kind.formula}\n\nExample:\n\n  {kind_example(kind, verb)}"
+    return f"{kind.summary[0].upper()}{kind.summary[1:]}.\n\n{kind.formula}"
+
+
+def examples(*lines: str) -> str:
+    """An epilog, so that every --help ends with runnable examples (kept unwrapped)."""
+    return "\b\nExample" + ("s" if len(lines) > 1 else "") + ":\n" + "\n".join(f"  {line}" for line in lines)
 
 
 def _kind_command(kind: Kind, common: list[inspect.Parameter], run: Callable[..., None]) -> Callable:
@@ -270,8 +300,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
     help="Explore, plot, compare and export learning-rate schedules, exactly as PyTorch computes them.\n\n"
-         "lr(t) is the learning rate after t calls of scheduler.step(), i.e. the rate used by update t+1.\n\n"
-         "Example:\n\n  lrsched export cosine --max-lr 0.1 --steps 100 -o cosine.csv",
+         "lr(t) is the learning rate after t calls of scheduler.step(), i.e. the rate used by update t+1.",
+    epilog=examples("lrsched plot cosine --max-lr 0.1", "lrsched describe cosine",
+                    "lrsched export cosine --max-lr 0.1 --steps 100 -o cosine.csv"),
 )
 
 
@@ -367,9 +398,12 @@ def output_path(value: str | None, default: str | None, option: str = "--output"
     return _or(value, default)
 
 
-def kind_group(name: str, help: str, common: list[inspect.Parameter], run: Callable[..., None]) -> typer.Typer:
+def kind_group(name: str, help: str, example_lines: list[str], common: list[inspect.Parameter],
+               run: Callable[..., None]) -> typer.Typer:
     """A command with one subcommand per kind, and --config/--spec on the group itself."""
-    group = typer.Typer(cls=KindGroup, invoke_without_command=True, help=help,
+    group_class = type(f"{name.title()}Group", (KindGroup,),
+                       {"verb": name, "common": common + [LABEL], "run": staticmethod(run)})
+    group = typer.Typer(cls=group_class, invoke_without_command=True, help=help, epilog=examples(*example_lines),
                         context_settings={"help_option_names": ["-h", "--help"]})
 
     def callback(ctx: typer.Context, **values: Any) -> None:
@@ -380,7 +414,6 @@ def kind_group(name: str, help: str, common: list[inspect.Parameter], run: Calla
         [inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context),
          CONFIG, SPEC] + common)
     group.callback()(callback)
-    add_kind_commands(group, name, common + [LABEL], run)
     app.add_typer(group, name=name)
     return group
 
@@ -401,27 +434,17 @@ def say(message: str) -> None:
 
 # -- list and describe ------------------------------------------------------------------------
 
-@app.command("list")
+@app.command("list", epilog=examples("lrsched list"))
 def list_kinds() -> None:
-    """List every schedule kind with its family, frequency and quantity.
-
-    Example:
-
-      lrsched list
-    """
+    """List every schedule kind with its family, frequency and quantity."""
     from .render import kinds_table
 
     out().print(kinds_table())
 
 
-@app.command("describe")
+@app.command("describe", epilog=examples("lrsched describe cosine"))
 def describe_kind(kind: Annotated[str, typer.Argument(help="a kind from 'lrsched list'", metavar="KIND")]) -> None:
-    """Explain one kind: formula, parameters, tips, framework equivalents, an example.
-
-    Example:
-
-      lrsched describe cosine
-    """
+    """Explain one kind: formula, parameters, tips, framework equivalents, an example."""
     from .docs import yaml_example
     from .kinds import REGISTRY
     from .render import describe
@@ -470,9 +493,9 @@ def write_values(schedules: list, columns: list, unit: str, fmt: str | None, out
         f"to {output}")
 
 
-kind_group("export", "Write the learning rate of every step as CSV or JSON, from flags or a YAML file.\n\n"
-           "Examples:\n\n  lrsched export cosine --max-lr 0.1 --steps 100 -o cosine.csv\n\n"
-           "  lrsched export --config configs/decays.yaml --format json -o decays.json",
+kind_group("export", "Write the learning rate of every step as CSV or JSON, from flags or a YAML file.",
+           ["lrsched export cosine --max-lr 0.1 --steps 100 -o cosine.csv",
+            "lrsched export --config configs/decays.yaml --format json -o decays.json"],
            EXPORT_OPTIONS, _export)
 
 
@@ -501,9 +524,9 @@ def _table(*, every: str | None, chart: bool, **request: Any) -> None:
         _terminal_chart(req, log_y=False)
 
 
-kind_group("table", "Print the values as a table, with a summary (peak, final, mean, LR area, ...).\n\n"
-           "Examples:\n\n  lrsched table cosine --max-lr 0.1 --steps 100 --every 10\n\n"
-           "  lrsched table --config configs/decays.yaml --chart",
+kind_group("table", "Print the values as a table, with a summary (peak, final, mean, LR area, ...).",
+           ["lrsched table cosine --max-lr 0.1 --steps 100 --every 10",
+            "lrsched table --config configs/decays.yaml --chart"],
            [STEPS, UNIT, EVERY, CHART], _table)
 
 
@@ -574,14 +597,14 @@ def _terminal_chart(req: Request, log_y: bool, title: str | None = None) -> None
                              title=title or req.title))
 
 
-kind_group("plot", "Draw the curve as PNG or SVG (default folder plots/), or in the terminal.\n\n"
-           "Examples:\n\n  lrsched plot cosine --max-lr 0.1\n\n"
-           "  lrsched plot step --max-lr 0.1 --step-size 30 -o plots/step.svg --log-y\n\n"
-           "  lrsched plot --spec cosine:max_lr=0.1 --spec step:max_lr=0.1,step_size=30 --terminal",
+kind_group("plot", "Draw the curve as PNG or SVG (default folder plots/), or in the terminal.",
+           ["lrsched plot cosine --max-lr 0.1",
+            "lrsched plot step --max-lr 0.1 --step-size 30 -o plots/step.svg --log-y",
+            "lrsched plot --spec cosine:max_lr=0.1 --spec step:max_lr=0.1,step_size=30 --terminal"],
            PLOT_OPTIONS, _plot)
 
 
-@app.command("compare")
+@app.command("compare", epilog=examples("lrsched compare configs/decays.yaml --layout grid -o plots/decays.svg"))
 def compare(
     config: Annotated[str, typer.Argument(help="YAML file with several schedules", metavar="CONFIG.yaml")],
     output: Annotated[Optional[str], typer.Option("--output", "-o", metavar="PATH",
@@ -598,12 +621,7 @@ def compare(
     show: Annotated[bool, typer.Option("--show", help="also open a window, where a display exists")] = False,
     terminal: Annotated[bool, typer.Option("--terminal", help="draw in the terminal instead")] = False,
 ) -> None:
-    """Compare every schedule of a YAML file on one figure, with a summary table.
-
-    Example:
-
-      lrsched compare configs/decays.yaml --layout grid -o plots/decays.svg
-    """
+    """Compare every schedule of a YAML file on one figure, with a summary table."""
     _plot(config=config, output=output, csv=csv, layout=layout, steps=steps, unit=unit, log_y=log_y,
           title=title, dpi=dpi, show=show, terminal=terminal, summary=True)
 

@@ -7,7 +7,6 @@ imports neither numpy nor anything heavy, so listing kinds stays fast.
 """
 from __future__ import annotations
 
-import difflib
 import math
 import sys
 from dataclasses import dataclass, field
@@ -44,6 +43,8 @@ PARAM_TYPES = ("float", "int", "bool", "choice", "ints", "floats", "text", "phas
 
 def did_you_mean(word: str, options: Any) -> str:
     """'; did you mean 'x'?' when a close option exists, else ''."""
+    import difflib  # only on an error path: keeps start-up lean
+
     close = difflib.get_close_matches(str(word), list(options), n=1, cutoff=0.6)
     return f"; did you mean '{close[0]}'?" if close else ""
 

@@ -130,8 +130,11 @@ def test_list_and_table_do_not_import_matplotlib():
         assert result.stderr.endswith("clean"), (args, result.stderr)
 
 
-def test_every_command_help_ends_with_an_example():
-    for command in ("list", "describe", "export", "table", "plot", "compare"):
-        result = run(command, "--help")
-        assert result.exit_code == 0
-        assert "Example" in result.stdout and f"lrsched {command}" in result.stdout
+@pytest.mark.parametrize("args", [[], ["list"], ["describe"], ["export"], ["table"], ["plot"], ["compare"],
+                                  ["plot", "cosine"], ["export", "multistep"], ["table", "expr"]])
+def test_every_command_help_ends_with_an_example(args):
+    result = run(*args, "--help")
+    assert result.exit_code == 0
+    tail = result.stdout.rstrip().splitlines()
+    example_at = max(i for i, line in enumerate(tail) if line.strip().startswith("Example"))
+    assert all(line.strip().startswith("lrsched " + " ".join(args[:1])) for line in tail[example_at + 1:])
