@@ -18,7 +18,6 @@ import argparse
 import io
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -131,7 +130,7 @@ def bench_plot(repeat: int, folder: Path) -> list[dict]:
     series = [Series(s.label, evaluate(s, STEPS), s.marks(STEPS)) for s in built]
     ours = best(lambda: save_figure(series, folder / "ours.png", unit="step"), repeat)
 
-    def plain() -> None:
+    def plain(legend_loc: str) -> None:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
 
@@ -140,12 +139,17 @@ def bench_plot(repeat: int, folder: Path) -> list[dict]:
         ax = fig.add_subplot()
         for s in series:
             ax.plot(np.arange(STEPS), s.values, label=s.label, linewidth=1.4)
-        ax.legend(loc="upper right")
+        ax.legend(loc=legend_loc)
         fig.savefig(io.BytesIO(), format="png")
 
-    plain_s = best(plain, max(1, repeat - 1))
-    return [{"what": "plot 5 x 1M steps to PNG", "lrsched_s": ours, "reference": "plain matplotlib, every point",
-             "reference_s": plain_s, "target": "< 1 s and >= 3x faster", "ratio": ours / plain_s}]
+    rows = []
+    # "best" is what a plain `ax.legend()` does; it searches all 5M points for a free corner.
+    for loc, name in (("upper right", "plain matplotlib, every point, fixed legend"),
+                      ("best", "plain matplotlib, every point, ax.legend()")):
+        plain_s = best(lambda: plain(loc), max(1, repeat - 1))
+        rows.append({"what": "plot 5 x 1M steps to PNG", "lrsched_s": ours, "reference": name,
+                     "reference_s": plain_s, "target": "< 1 s and >= 3x faster", "ratio": ours / plain_s})
+    return rows
 
 
 def run_seconds(args: list[str], repeat: int) -> float:
@@ -179,13 +183,14 @@ def bench_memory(folder: Path) -> list[dict]:
 
     config = folder / "five.yaml"
     config.write_text(yaml.safe_dump({"steps": STEPS, "schedules": FIVE}))
-    # The child reports its own peak: RUSAGE_CHILDREN would also count the forked copy of this
-    # (large) process before it execs.
-    code = ("import resource, runpy, sys\n"
+    # The child reports its own peak (VmHWM, kB): getrusage's ru_maxrss survives exec, so it
+    # would also count the forked copy of this (large) process.
+    code = ("import runpy, sys\n"
             "sys.argv = ['lrsched', 'export', '--config', sys.argv[1], '-o', sys.argv[2]]\n"
             "try:\n    runpy.run_module('lrsched_cli', run_name='__main__')\n"
             "except SystemExit:\n    pass\n"
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+            "status = open('/proc/self/status').read()\n"
+            "print(status.split('VmHWM:')[1].split()[0])")
     result = subprocess.run([sys.executable, "-c", code, str(config), str(folder / "mem.csv")],
                             capture_output=True, text=True, check=True)
     peak_kb = int(result.stdout.split()[-1])

@@ -20,7 +20,6 @@ from .errors import ExitCode, LrschedError, SpecError, UsageError
 if TYPE_CHECKING:  # the registry loads when a command needs it, not for --help
     from .registry import Kind, Param
 
-EPILOG_SPACER = "\n\n"
 
 
 # -- errors: one line on stderr, a traceback only with --debug -------------------------------
