@@ -152,7 +152,7 @@ def parse_flag(param: Param, text: str, where: str) -> Any:
             return [parse_int(x) for x in _items(text)]
         if kind == "floats":
             return [float(x) for x in _items(text)]
-        if kind == "phases":
+        if kind in ("phases", "mapping"):
             from .files import loads_yaml
 
             return loads_yaml(text, name=param.flag)
@@ -333,6 +333,8 @@ STEPS = option("steps", ["--steps", "-n"], "number of steps to evaluate, t = 0 .
 UNIT = option("unit", ["--unit"], "what a step is, for the index and axis: epoch or step "
               "[default: epoch]", metavar="epoch|step")
 LABEL = option("label", ["--label"], "label of the schedule [default: the kind]", metavar="TEXT")
+ALLOW_IMPORT = option("allow_import", ["--allow-import"], "let the python kind import and run your "
+                      "code (never implied by a YAML file)", kind=bool, default=False)
 CONFIG = option("config", ["--config", "-c"], "YAML file: {steps: N, schedules: [{kind: ..., label: ..., "
                 "<parameters>}, ...]}", metavar="FILE.yaml")
 SPEC = option("spec", ["--spec", "-s"], "a schedule as 'kind:key=value,...', e.g. "
@@ -357,9 +359,19 @@ class Request:
         return [s.label for s in self.schedules]
 
 
-def gather(kind_mapping: dict | None = None, config: str | None = None, spec: list[str] | None = None,
-           steps: str | None = None, unit: str | None = None, label: str | None = None) -> Request:
-    """Schedules from a kind's flags, from --spec strings or from a YAML file."""
+def gather(*, allow_import: bool = False, **request: Any) -> Request:
+    """Schedules from a kind's flags, from --spec strings or from a YAML file, evaluated.
+
+    The python kind may import user code only inside this call, and only with --allow-import.
+    """
+    from .pykind import allowed_imports
+
+    with allowed_imports(allow_import):
+        return _gather(**request)
+
+
+def _gather(kind_mapping: dict | None = None, config: str | None = None, spec: list[str] | None = None,
+            steps: str | None = None, unit: str | None = None, label: str | None = None) -> Request:
     from pathlib import Path
 
     from .config import build_all, load_config, parse_spec
@@ -457,7 +469,7 @@ def describe_kind(kind: Annotated[str, typer.Argument(help="a kind from 'lrsched
 FORMAT = option("fmt", ["--format", "-f"], "csv or json [default: from the suffix of -o, else csv]",
                 metavar="csv|json")
 OUTPUT = option("output", ["--output", "-o"], "file to write; '-' for stdout [default: stdout]", metavar="PATH")
-EXPORT_OPTIONS = [STEPS, UNIT, FORMAT, OUTPUT]
+EXPORT_OPTIONS = [STEPS, UNIT, FORMAT, OUTPUT, ALLOW_IMPORT]
 LABEL_OPTION = LABEL
 
 
@@ -526,7 +538,7 @@ def _table(*, every: str | None, chart: bool, **request: Any) -> None:
 kind_group("table", "Print the values as a table, with a summary (peak, final, mean, LR area, ...).",
            ["lrsched table cosine --max-lr 0.1 --steps 100 --every 10",
             "lrsched table --config configs/decays.yaml --chart"],
-           [STEPS, UNIT, EVERY, CHART], _table)
+           [STEPS, UNIT, EVERY, CHART, ALLOW_IMPORT], _table)
 
 
 # -- plot and compare -------------------------------------------------------------------------
@@ -541,7 +553,7 @@ TERMINAL = option("terminal", ["--terminal"], "draw the curve in the terminal in
                   kind=bool, default=False)
 LAYOUT = option("layout", ["--layout"], "overlay (one axes) or grid (small multiples) [default: overlay]",
                 metavar="overlay|grid")
-PLOT_OPTIONS = [STEPS, UNIT, PLOT_OUTPUT, LOG_Y, TITLE, DPI, SHOW, TERMINAL, LAYOUT]
+PLOT_OPTIONS = [STEPS, UNIT, PLOT_OUTPUT, LOG_Y, TITLE, DPI, SHOW, TERMINAL, LAYOUT, ALLOW_IMPORT]
 
 
 def _plot(*, output: str | None, log_y: bool, title: str | None, dpi: str | None, show: bool,
@@ -619,10 +631,12 @@ def compare(
     dpi: Annotated[Optional[str], typer.Option("--dpi", metavar="INT", help="resolution of a PNG")] = None,
     show: Annotated[bool, typer.Option("--show", help="also open a window, where a display exists")] = False,
     terminal: Annotated[bool, typer.Option("--terminal", help="draw in the terminal instead")] = False,
+    allow_import: Annotated[bool, typer.Option("--allow-import", help="let the python kind import and "
+                            "run your code")] = False,
 ) -> None:
     """Compare every schedule of a YAML file on one figure, with a summary table."""
     _plot(config=config, output=output, csv=csv, layout=layout, steps=steps, unit=unit, log_y=log_y,
-          title=title, dpi=dpi, show=show, terminal=terminal, summary=True)
+          title=title, dpi=dpi, show=show, terminal=terminal, summary=True, allow_import=allow_import)
 
 
 def main() -> None:

@@ -816,6 +816,51 @@ define(
 )
 
 
+# -- python -----------------------------------------------------------------------------------
+
+def _check_python(p: dict, where: str) -> None:
+    from .pykind import check_allowed
+
+    check_allowed(where)
+
+
+def _python(t, p):
+    from .pykind import evaluate_target, load_target
+
+    target = load_target(p["target"], "python")
+    return evaluate_target(target, t, p["max_lr"], p["options"], "python")
+
+
+define(
+    name="python",
+    summary="your own Python function of the step, or a torch LRScheduler subclass (--allow-import)",
+    family="custom", frequency="continuous", quantity="custom",
+    formula="lr(t) = your_function(t, **options), or the LR your LRScheduler subclass sets after t steps",
+    params=(
+        Param("target", "text", "'module:function', 'file.py:function' or 'file.py:SchedulerClass'",
+              example="configs/seed_log_annealing.py:log_decay"),
+        Param("max_lr", "float", "the optimizer's lr for a scheduler class; passed to a function that "
+              "takes max_lr", default=1.0, gt=0),
+        Param("options", "mapping", "keyword arguments for the function or the class, e.g. {T_max: 100}",
+              default={}),
+    ),
+    evaluate=_python,
+    check=_check_python,
+    example={"target": "configs/seed_log_annealing.py:log_decay", "max_lr": 0.1},
+    equivalents={
+        "torch": "your LRScheduler subclass, stepped on a dummy optimizer",
+        "optax": "your function of the step count",
+        "keras": "your LearningRateSchedule's __call__",
+        "hf": "your LambdaLR",
+    },
+    tips=("The seed's LogAnnealingLR runs as written: configs/seed_log_annealing.py (it computes "
+          "cosine; its log_decay is the log(1/x) decay the seed meant).",
+          "A function may take the whole array of steps (vectorised, fast) or one int step at a time."),
+    notes=("Importing your code runs it, so lrsched does so only when the command line says "
+           "--allow-import; a YAML file alone never can.",),
+)
+
+
 def phase_marks(p: dict, horizon: int) -> list[int]:
     """Steps where a sequence changes phase (for plots)."""
     marks, start = [], 0

@@ -38,7 +38,7 @@ def is_computed(default: Any) -> bool:
     return isinstance(default, _Marker) and default is not REQUIRED
 
 # A parameter's type: what YAML and the command line may give for it.
-PARAM_TYPES = ("float", "int", "bool", "choice", "ints", "floats", "text", "phases")
+PARAM_TYPES = ("float", "int", "bool", "choice", "ints", "floats", "text", "phases", "mapping")
 
 
 def did_you_mean(word: str, options: Any) -> str:
@@ -132,6 +132,7 @@ class Param:
             "floats": "FLOAT,FLOAT,...",
             "text": "TEXT",
             "phases": "YAML",
+            "mapping": "YAML",
         }[self.type]
 
     # -- checking -----------------------------------------------------------------------------
@@ -247,6 +248,12 @@ def _check_phases(param: Param, value: Any, where: str) -> list:
     return list(value)
 
 
+def _check_mapping(param: Param, value: Any, where: str) -> dict:
+    if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
+        raise param.fail(where, "a mapping of names to values", value)
+    return dict(value)
+
+
 _CHECKERS: dict[str, Callable[[Param, Any, str], Any]] = {
     "float": _check_float,
     "int": _check_int,
@@ -256,6 +263,7 @@ _CHECKERS: dict[str, Callable[[Param, Any, str], Any]] = {
     "floats": _check_floats,
     "text": _check_text,
     "phases": _check_phases,
+    "mapping": _check_mapping,
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,10 +14,20 @@ from hypothesis import strategies as st
 from lrsched_cli.core import build, evaluate, evaluate_mapping
 from lrsched_cli.errors import SpecError, UsageError
 from lrsched_cli.kinds import FREQUENCIES, REGISTRY
+from lrsched_cli.pykind import allowed_imports
 from lrsched_cli.registry import REQUIRED
 
 KINDS = list(REGISTRY)
 IDS = [k.name for k in KINDS]
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def allow_the_python_kind(monkeypatch):
+    """These tests evaluate every kind; the python kind's example imports a file in configs/."""
+    monkeypatch.chdir(ROOT)
+    with allowed_imports():
+        yield
 
 
 def lr(mapping, steps=100):
