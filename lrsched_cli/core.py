@@ -6,7 +6,8 @@ t+1. A step is whatever the user steps on, an epoch or a batch. `evaluate` takes
 at once and returns float64 values, vectorised and in closed form except for `plateau`.
 
 A warmup prefix of W steps comes first; the schedule proper then runs on its own clock t - W,
-so its durations exclude the warmup (as in PyTorch's SequentialLR).
+so its durations exclude the warmup (as in PyTorch's SequentialLR). With `warmup_mode: overlay`
+the clock runs from t = 0 instead and the warmup replaces the first W values (timm's default).
 
 This module imports neither typer, rich nor matplotlib, and never prints.
 """
@@ -39,8 +40,8 @@ class Schedule:
     label: str
     where: str
     steps: int | None = None  # a sequence phase's length
-    phases: list["Schedule"] = field(default_factory=list)
-    metric: Any = None  # plateau: the metric indexed by the run's global step
+    phases: list["Schedule"] = field(default_factory=list)  # a sequence's phases, a chain's factors
+    metric: Any = None  # a feedback kind (plateau, greedy): the metric indexed by the run's global step
 
     def to_mapping(self) -> dict[str, Any]:
         """Kind and full parameters, as JSON/YAML would write them."""
@@ -59,7 +60,8 @@ class Schedule:
             own = phase_marks({"phases": self.phases}, horizon)
         elif self.kind.marks is not None:
             own = self.kind.marks(self.params, horizon)
-        marks += [warmup + m for m in own]
+        shift = 0 if self.params["warmup_mode"] == "overlay" else warmup
+        marks += [shift + m for m in own]
         return sorted({m for m in marks if 0 < m < horizon})
 
 
@@ -106,6 +108,8 @@ def build(mapping: Any, horizon: int = DEFAULT_STEPS, where: str = "schedule",
             f"{where}: warmup_steps must be shorter than the "
             f"{'phase' if steps is not None else 'evaluated steps'} "
             f"(received warmup_steps={params['warmup_steps']}, steps={own_horizon + params['warmup_steps']})")
+    if params["warmup_mode"] == "overlay":  # the schedule's clock runs through the warmup
+        own_horizon += params["warmup_steps"]
     if params["warmup_shape"] == "exponential" and params["warmup_start_lr"] <= 0:
         raise SpecError(f"{where}: warmup_shape exponential needs warmup_start_lr > 0 "
                         f"(received warmup_start_lr={format_value(params['warmup_start_lr'])})")
@@ -123,7 +127,9 @@ def build(mapping: Any, horizon: int = DEFAULT_STEPS, where: str = "schedule",
     schedule = Schedule(kind, params, label, where, steps=steps)
     if kind.name == "sequence":
         schedule.phases = _build_phases(params, own_horizon, where)
-    if kind.name == "plateau":
+    if kind.name == "chain":
+        schedule.phases = _build_factors(params, own_horizon, where)
+    if kind.frequency == "feedback":
         schedule.metric = _resolve_metric(params, horizon, where)
     return schedule
 
@@ -178,8 +184,8 @@ def _build_phases(params: dict, horizon: int, where: str) -> list[Schedule]:
         here = f"{where}, phase {i + 1}"
         if i < len(raw) - 1 and "steps" not in mapping:
             raise SpecError(f"{here}: every phase but the last needs 'steps'")
-        if mapping.get("kind") == "plateau":
-            raise SpecError(f"{here}: plateau cannot be a phase (it needs feedback; PyTorch's "
+        if _is_feedback(mapping):
+            raise SpecError(f"{here}: {mapping['kind']} cannot be a phase (it needs feedback; PyTorch's "
                             "SequentialLR refuses it too)")
         room = max(horizon - start, 1)
         phase = build(mapping, room, here, inherit={"max_lr": params["max_lr"]}, phase=True)
@@ -187,6 +193,22 @@ def _build_phases(params: dict, horizon: int, where: str) -> list[Schedule]:
         start += phase.steps or 0
     params["phases"] = [p.to_mapping() for p in phases]
     return phases
+
+
+def _build_factors(params: dict, horizon: int, where: str) -> list[Schedule]:
+    factors = []
+    for i, mapping in enumerate(params["schedules"]):
+        here = f"{where}, factor {i + 1}"
+        if _is_feedback(mapping):
+            raise SpecError(f"{here}: {mapping['kind']} cannot be chained (it needs feedback)")
+        factors.append(build(mapping, horizon, here, inherit={"max_lr": params["max_lr"]}))
+    params["schedules"] = [f.to_mapping() for f in factors]
+    return factors
+
+
+def _is_feedback(mapping: Mapping) -> bool:
+    name = mapping.get("kind")
+    return isinstance(name, str) and name in REGISTRY and REGISTRY.get(name).frequency == "feedback"
 
 
 def _resolve_metric(params: dict, horizon: int, where: str):
@@ -238,18 +260,28 @@ def check_finite(schedule: Schedule, values: Any) -> None:
 
 
 def _evaluate(schedule: Schedule, steps: int) -> Any:
-    warmup = schedule.params["warmup_steps"]
-    own = _own_values(schedule, max(steps - warmup, 0), offset=warmup)
+    params = schedule.params
+    warmup = params["warmup_steps"]
     if warmup == 0:
-        return own
-    first = own[0] if own.size else _own_values(schedule, 1, offset=warmup)[0]
+        return _own_values(schedule, steps, offset=0)
+    rest = max(steps - warmup, 0)
+    if params["warmup_mode"] == "overlay":  # the clock runs through the warmup: drop its first values
+        wanted = warmup + (rest if rest or params["warmup_target"] == "max_lr" else 1)
+        own = _own_values(schedule, wanted, offset=0)[warmup:]
+    else:
+        own = _own_values(schedule, rest, offset=warmup)
+        if not own.size and params["warmup_target"] == "schedule":
+            own = _own_values(schedule, 1, offset=warmup)
+    target = params["max_lr"] if params["warmup_target"] == "max_lr" else own[0]
     t = np.arange(min(warmup, steps), dtype=np.float64)
-    return np.concatenate([_warmup(t, warmup, schedule.params, first), own])
+    return np.concatenate([_warmup(t, warmup, params, target), own[:rest]])
 
 
 def _own_values(schedule: Schedule, count: int, offset: int) -> Any:
     if schedule.kind.name == "sequence":
         return _sequence_values(schedule, count)
+    if schedule.kind.name == "chain":
+        return _chain_values(schedule, count)
     params = schedule.params
     if schedule.metric is not None:
         params = dict(params, _metric=_metric_window(schedule, count, offset))
@@ -283,6 +315,13 @@ def _sequence_values(schedule: Schedule, count: int) -> Any:
         pieces.append(_evaluate(phase, length))
         start += length
     return np.concatenate(pieces) if pieces else np.empty(0, dtype=np.float64)
+
+
+def _chain_values(schedule: Schedule, count: int) -> Any:
+    values = np.full(count, schedule.params["max_lr"], dtype=np.float64)
+    for factor in schedule.phases:
+        values *= _evaluate(factor, count) / factor.params["max_lr"]
+    return values
 
 
 def _warmup(t: Any, length: int, params: dict, target: float) -> Any:

@@ -26,7 +26,7 @@ def kinds_markdown() -> str:
         lines.append(f"| `{kind.name}` | {kind.family} | {FREQUENCIES[kind.frequency]} | {kind.quantity} "
                      f"| {params} | {torch} |")
     lines.append("")
-    lines.append("Every kind also takes the warmup prefix `warmup_steps`, `warmup_start_lr`, `warmup_shape`.")
+    lines.append("Every kind also takes the warmup prefix `warmup_steps`, `warmup_start_lr`, `warmup_shape`, `warmup_mode`, `warmup_target`.")
     return "\n".join(lines)
 
 

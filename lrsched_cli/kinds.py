@@ -31,9 +31,15 @@ WARMUP_PARAMS = (
     Param("warmup_steps", "int", "length W of a warmup prefix; the schedule proper starts at t = W "
           "on its own clock, so its durations exclude the warmup", default=0, ge=0),
     Param("warmup_start_lr", "float", "learning rate at t = 0 when warming up", default=0.0, ge=0),
-    Param("warmup_shape", "choice", "how the warmup rises from warmup_start_lr to the schedule's "
-          "first value", default="linear",
-          choices=("linear", "cosine", "1-sqrt", "exponential", "constant")),
+    Param("warmup_shape", "choice", "how the warmup rises from warmup_start_lr to its target",
+          default="linear", choices=("linear", "cosine", "1-sqrt", "exponential", "constant")),
+    Param("warmup_mode", "choice", "prefix: the schedule's clock starts after the warmup, so its "
+          "durations exclude it; overlay: the clock runs from t = 0 and the warmup replaces the "
+          "schedule's first warmup_steps values (timm warmup_prefix=False)", default="prefix",
+          choices=("prefix", "overlay")),
+    Param("warmup_target", "choice", "what the warmup rises toward, reached at t = warmup_steps: "
+          "schedule: the schedule's value there; max_lr: max_lr, where the schedule then takes "
+          "over (timm)", default="schedule", choices=("schedule", "max_lr")),
 )
 
 _WARMUP_NAMES = {p.name for p in WARMUP_PARAMS}
@@ -54,6 +60,17 @@ def rule_error(where: str, message: str, **values: object) -> SpecError:
 def define(*, params: tuple[Param, ...], **fields: object) -> Kind:
     """Register a kind; every kind also takes the warmup prefix parameters."""
     return REGISTRY.add(Kind(params=params + WARMUP_PARAMS, **fields))
+
+
+#: Where a feedback kind reads its metric from (plateau, greedy).
+FEEDBACK_PARAMS = (
+    Param("metric", "floats", "the monitored values, one per step (inline list)", default=None),
+    Param("file", "text", "CSV file with the metric, one row per step", default=None),
+    Param("column", "text", "column of `file` (name or 0-based index); default the last",
+          default=None),
+    Param("seed", "int", "seed of the built-in synthetic loss curve used when no metric is "
+          "given", default=0, ge=0),
+)
 
 
 def check_min_below_max(p: dict, where: str) -> None:
@@ -169,25 +186,109 @@ define(
 )
 
 
+# -- piecewise --------------------------------------------------------------------------------
+
+def _piecewise(t, p):
+    knots = np.asarray(p["knots"], dtype=np.float64)
+    factors = np.asarray(p["factors"], dtype=np.float64)
+    # the last knot at or before t ("at") or strictly before t ("after"); -1 before the first knot
+    i = np.searchsorted(knots, t, side="right" if p["boundary"] == "at" else "left") - 1
+    if p["interpolation"] == "constant" or knots.size == 1:
+        return p["max_lr"] * factors[np.maximum(i, 0)]
+    j = np.clip(i, 0, knots.size - 2)
+    start, end = factors[j], factors[j + 1]
+    pct = (t - knots[j]) / (knots[j + 1] - knots[j])  # inside a span of two distinct knots
+    if p["interpolation"] == "linear":
+        between = (end - start) * pct + start
+    else:
+        between = end + (start - end) / 2.0 * (np.cos(math.pi * pct) + 1.0)
+    return p["max_lr"] * np.where(i < 0, factors[0], np.where(i >= knots.size - 1, factors[-1], between))
+
+
+def _check_piecewise(p: dict, where: str) -> None:
+    knots = p["knots"]
+    if len(knots) != len(p["factors"]):
+        raise rule_error(where, "knots and factors need the same length", knots=knots, factors=p["factors"])
+    if any(b < a for a, b in zip(knots, knots[1:])):
+        raise rule_error(where, "knots must not decrease", knots=knots)
+
+
+def _piecewise_marks(p, horizon):
+    shift = 1 if p["boundary"] == "after" else 0
+    return sorted({math.ceil(k) + shift for k in p["knots"][1:] if 0 < k < horizon})[:200]
+
+
+define(
+    name="piecewise",
+    summary="rates given at knots: held (a staircase) or interpolated linearly or by cosine between them",
+    family="piecewise", frequency="fixed", quantity="custom",
+    formula="lr(t) = max_lr * factors[k] from knots[k] on (constant), or interpolated from factors[k] at "
+            "knots[k] to factors[k+1] at knots[k+1]; factors[0] before the first knot, the last after",
+    params=(
+        MAX_LR,
+        Param("knots", "floats", "steps where the rate is given, not decreasing (may be negative)",
+              example=[0, 30, 60]),
+        Param("factors", "floats", "the rate at each knot, as a factor of max_lr", ge=0,
+              example=[1.0, 0.1, 0.01]),
+        Param("interpolation", "choice", "between knots: constant holds each value (optax "
+              "piecewise_constant_schedule, Keras PiecewiseConstantDecay); linear or cosine glide "
+              "(optax piecewise_interpolate_schedule)", default="constant",
+              choices=("constant", "linear", "cosine")),
+        Param("boundary", "choice", "when a knot takes effect: at (from t == knot, PyTorch and optax) "
+              "or after (from t == knot + 1, Keras)", default="at", choices=("at", "after")),
+    ),
+    evaluate=_piecewise,
+    check=_check_piecewise,
+    marks=_piecewise_marks,
+    example={"max_lr": 0.1, "knots": [0, 30, 60], "factors": [1.0, 0.1, 0.01]},
+    equivalents={
+        "torch": "MultiStepLR for a staircase of gamma steps; otherwise a LambdaLR",
+        "optax": "optax.piecewise_constant_schedule(max_lr, {knot: ratio}) or "
+                 "optax.piecewise_interpolate_schedule('linear'|'cosine', max_lr, {knot: ratio})",
+        "keras": "PiecewiseConstantDecay(boundaries=knots[1:], values=max_lr*factors) (boundary=after)",
+        "hf": "none (use a LambdaLR)",
+    },
+    tips=("A staircase with free values: drop the rate where the loss flattens, by any amount.",),
+    notes=("optax's piecewise schedules multiply scales: factors are their running products, with a "
+           "first knot at 0 for init_value.",),
+)
+
+
 # -- exponential ------------------------------------------------------------------------------
 
 def _exponential(t, p):
-    return p["max_lr"] * p["gamma"] ** t
+    exponent = t if p["decay_steps"] == 1.0 else t / p["decay_steps"]
+    if p["staircase"]:
+        exponent = np.floor(exponent)
+    lr = p["max_lr"] * p["gamma"] ** exponent
+    if p["end_lr"] is not None:  # optax: a floor when decaying, a ceiling when growing
+        lr = (np.maximum if p["gamma"] < 1 else np.minimum)(lr, p["end_lr"])
+    return lr
 
 
 define(
     name="exponential",
     summary="multiply the rate by gamma every step",
     family="exponential decay", frequency="continuous", quantity="exponential",
-    formula="lr(t) = max_lr * gamma ** t",
-    params=(MAX_LR, Param("gamma", "float", "multiplicative factor per step, in (0, 1] to decay",
-                          gt=0, example=0.95)),
+    formula="lr(t) = max_lr * gamma ** (t / decay_steps), the exponent floored with staircase",
+    params=(
+        MAX_LR,
+        Param("gamma", "float", "multiplicative factor per decay_steps steps, in (0, 1] to decay",
+              gt=0, example=0.95),
+        Param("decay_steps", "float", "steps over which the rate is multiplied by gamma (optax "
+              "transition_steps, Keras decay_steps)", default=1.0, gt=0),
+        Param("staircase", "bool", "floor the exponent: change in jumps every decay_steps steps",
+              default=False),
+        Param("end_lr", "float", "where the rate stops: a floor when gamma < 1, a ceiling when "
+              "gamma >= 1 (optax end_value); none = no bound", default=None, ge=0),
+    ),
     evaluate=_exponential,
     example={"max_lr": 0.1, "gamma": 0.95},
     equivalents={
-        "torch": "ExponentialLR(opt, gamma)",
-        "optax": "optax.exponential_decay(max_lr, transition_steps=1, decay_rate=gamma)",
-        "keras": "ExponentialDecay(max_lr, decay_steps=1, decay_rate=gamma)",
+        "torch": "ExponentialLR(opt, gamma) (decay_steps = 1)",
+        "optax": "optax.exponential_decay(max_lr, transition_steps=decay_steps, decay_rate=gamma, "
+                 "staircase=staircase, end_value=end_lr)",
+        "keras": "ExponentialDecay(max_lr, decay_steps, decay_rate=gamma, staircase)",
         "hf": "none (use a LambdaLR)",
     },
     tips=(
@@ -213,7 +314,8 @@ define(
     formula="lr(t) = max_lr * (start_factor + (end_factor - start_factor) * min(t, total_iters) / total_iters)",
     params=(
         MAX_LR,
-        Param("start_factor", "float", "factor of max_lr at t = 0", default=1 / 3, gt=0, le=1),
+        Param("start_factor", "float", "factor of max_lr at t = 0 (torch requires > 0)", default=1 / 3,
+              ge=0, le=1),
         Param("end_factor", "float", "factor of max_lr from t = total_iters on", default=1.0, ge=0, le=1),
         Param("total_iters", "int", "steps to go from start_factor to end_factor", default=5, ge=1),
     ),
@@ -232,8 +334,27 @@ define(
 # -- polynomial -------------------------------------------------------------------------------
 
 def _polynomial(t, p):
-    frac = 1.0 - np.minimum(t, p["max_update"]) / p["max_update"]
-    return p["min_lr"] + (p["max_lr"] - p["min_lr"]) * frac ** p["power"]
+    length, top = p["max_update"], p["max_lr"]
+    if p["past_end"] == "stretch":  # Keras cycle=True: the horizon grows to the next multiple
+        frac = 1.0 - t / (length * np.maximum(np.ceil(t / length), 1.0))
+    elif (p["cycle_limit"], p["cycle_mult"], p["cycle_decay"], p["k_decay"]) == (1, 1.0, 1.0, 1.0):
+        frac = 1.0 - np.minimum(t, length) / length
+    else:  # timm PolyLRScheduler: restarts, each peak cycle_decay times the previous
+        index, t_cur, t_i = _restart_cycles(t, length, p["cycle_mult"])
+        frac = 1.0 - t_cur ** p["k_decay"] / t_i ** p["k_decay"]
+        top = top * p["cycle_decay"] ** index if p["cycle_decay"] != 1.0 else top
+        lr = p["min_lr"] + (top - p["min_lr"]) * frac ** p["power"]
+        return np.where(index >= p["cycle_limit"], p["min_lr"], lr)
+    return p["min_lr"] + (top - p["min_lr"]) * frac ** p["power"]
+
+
+def _check_polynomial(p: dict, where: str) -> None:
+    check_min_below_max(p, where)
+    cycles = (p["cycle_limit"], p["cycle_mult"], p["cycle_decay"], p["k_decay"]) != (1, 1.0, 1.0, 1.0)
+    if p["past_end"] == "stretch" and cycles:
+        raise rule_error(where, "past_end stretch takes no cycle_limit, cycle_mult, cycle_decay or "
+                         "k_decay", cycle_limit=p["cycle_limit"], cycle_mult=p["cycle_mult"],
+                         cycle_decay=p["cycle_decay"], k_decay=p["k_decay"])
 
 
 define(
@@ -243,19 +364,31 @@ define(
     formula="lr(t) = min_lr + (max_lr - min_lr) * (1 - min(t, max_update) / max_update) ** power",
     params=(
         MAX_LR,
-        Param("max_update", "int", "steps until the rate reaches min_lr (torch total_iters)",
-              default=HORIZON, ge=1),
+        Param("max_update", "int", "steps until the rate reaches min_lr (torch total_iters); with "
+              "restarts, the length of the first cycle (timm t_initial)", default=HORIZON, ge=1),
         Param("power", "float", "degree of the polynomial; smaller decays more slowly at first",
               default=1.0, gt=0),
         MIN_LR,
+        Param("cycle_limit", "int", "number of decays before min_lr is held; above 1 the rate "
+              "restarts (timm cycle_limit)", default=1, ge=1),
+        Param("cycle_mult", "float", "each cycle is cycle_mult times longer than the previous "
+              "(timm cycle_mul)", default=1.0, ge=1),
+        Param("cycle_decay", "float", "restart i peaks at max_lr * cycle_decay**i (timm cycle_decay)",
+              default=1.0, gt=0, le=1),
+        Param("k_decay", "float", "time warp: (1 - t**k / T**k) ** power; above 1 the rate stays "
+              "high longer (timm k_decay)", default=1.0, gt=0),
+        Param("past_end", "choice", "after max_update: 'hold' stays at min_lr; 'stretch' stretches "
+              "the horizon to the next multiple of max_update, a sawtooth with falling peaks (Keras "
+              "cycle=True)", default="hold", choices=("hold", "stretch")),
     ),
     evaluate=_polynomial,
-    check=check_min_below_max,
+    check=_check_polynomial,
     example={"max_lr": 0.1, "max_update": 100, "power": 2.0},
     equivalents={
         "torch": "PolynomialLR(opt, total_iters=max_update, power) (min_lr = 0)",
         "optax": "optax.polynomial_schedule(max_lr, min_lr, power, transition_steps=max_update)",
-        "keras": "PolynomialDecay(max_lr, decay_steps=max_update, end_learning_rate=min_lr, power)",
+        "keras": "PolynomialDecay(max_lr, decay_steps=max_update, end_learning_rate=min_lr, power, "
+                 "cycle) (cycle=True: past_end=stretch)",
         "hf": "get_polynomial_decay_schedule_with_warmup(W, N, lr_end=min_lr, power): warmup_steps=W, "
               "max_update=N-W; get_linear_schedule_with_warmup is power=1, min_lr=0",
     },
@@ -276,7 +409,12 @@ def _cosine(t, p):
     lr *= math.pi / p["cycle_length"]
     np.cos(lr, out=lr)
     lr += 1.0
-    lr *= (p["max_lr"] - p["min_lr"]) / 2.0
+    if p["exponent"] == 1.0:
+        lr *= (p["max_lr"] - p["min_lr"]) / 2.0
+    else:
+        lr *= 0.5
+        lr **= p["exponent"]
+        lr *= p["max_lr"] - p["min_lr"]
     lr += p["min_lr"]
     return lr
 
@@ -285,7 +423,7 @@ define(
     name="cosine",
     summary="cosine annealing from max_lr to min_lr over cycle_length steps",
     family="cosine annealing", frequency="continuous", quantity="cosine",
-    formula="lr(t) = min_lr + (max_lr - min_lr) * (1 + cos(pi * t / cycle_length)) / 2",
+    formula="lr(t) = min_lr + (max_lr - min_lr) * ((1 + cos(pi * t / cycle_length)) / 2) ** exponent",
     params=(
         MAX_LR,
         Param("cycle_length", "float", "steps from max_lr down to min_lr (torch T_max); may be "
@@ -294,14 +432,16 @@ define(
         Param("past_end", "choice", "after cycle_length: 'continue' rises again as PyTorch does, "
               "'hold' stays at min_lr as optax and Keras do", default="continue",
               choices=("continue", "hold")),
+        Param("exponent", "float", "raise the cosine factor to this power: above 1 it falls sooner "
+              "(optax exponent)", default=1.0, gt=0),
     ),
     evaluate=_cosine,
     check=check_min_below_max,
     example={"max_lr": 0.1, "cycle_length": 100, "min_lr": 0.001},
     equivalents={
         "torch": "CosineAnnealingLR(opt, T_max=cycle_length, eta_min=min_lr)",
-        "optax": "optax.cosine_decay_schedule(max_lr, decay_steps=cycle_length, alpha=min_lr/max_lr) "
-                 "(past_end=hold)",
+        "optax": "optax.cosine_decay_schedule(max_lr, decay_steps=cycle_length, alpha=min_lr/max_lr, "
+                 "exponent) (past_end=hold)",
         "keras": "CosineDecay(max_lr, decay_steps=cycle_length, alpha=min_lr/max_lr) (past_end=hold)",
         "hf": "get_cosine_schedule_with_warmup(W, N, num_cycles): warmup_steps=W, "
               "cycle_length=(N-W)/(2*num_cycles); cosine_with_min_lr: min_lr=min_lr_rate*max_lr",
@@ -344,13 +484,19 @@ def _restart_cycles(t, length, mult):
 
 def _cosine_restarts(t, p):
     index, t_cur, t_i = _restart_cycles(t, p["cycle_length"], p["cycle_mult"])
-    peak = p["max_lr"] * p["cycle_decay"] ** index if p["cycle_decay"] != 1.0 else p["max_lr"]
+    if p["k_decay"] != 1.0:  # timm: cos(pi * t_cur**k / t_i**k)
+        t_cur, t_i = t_cur ** p["k_decay"], t_i ** p["k_decay"]
+    decay = p["cycle_decay"] ** index if p["cycle_decay"] != 1.0 else 1.0
+    if p["cycle_decay_on"] == "peak":
+        height = p["max_lr"] * decay - p["min_lr"]
+    else:  # Keras m_mul: the floor stays, the height above it decays
+        height = (p["max_lr"] - p["min_lr"]) * decay
     lr = t_cur
     lr *= math.pi
     lr /= t_i
     np.cos(lr, out=lr)
     lr += 1.0
-    lr *= (peak - p["min_lr"]) / 2.0
+    lr *= height / 2.0
     lr += p["min_lr"]
     if p["cycle_limit"] is not None:
         lr = np.where(index >= p["cycle_limit"], p["min_lr"], lr)
@@ -384,6 +530,11 @@ define(
               default=1.0, gt=0, le=1),
         Param("cycle_limit", "int", "after this many cycles hold min_lr; none = restart forever",
               default=None, ge=1),
+        Param("cycle_decay_on", "choice", "what cycle_decay shrinks: 'peak' (max_lr * cycle_decay**i, "
+              "timm) or 'amplitude' (the height above min_lr, Keras m_mul)", default="peak",
+              choices=("peak", "amplitude")),
+        Param("k_decay", "float", "time warp: cos(pi * t**k / T**k); above 1 the rate stays high "
+              "longer (timm k_decay)", default=1.0, gt=0),
     ),
     evaluate=_cosine_restarts,
     check=check_min_below_max,
@@ -393,7 +544,7 @@ define(
         "torch": "CosineAnnealingWarmRestarts(opt, T_0=cycle_length, T_mult=cycle_mult, eta_min=min_lr)",
         "optax": "optax.sgdr_schedule([...one dict per cycle...])",
         "keras": "CosineDecayRestarts(max_lr, first_decay_steps=cycle_length, t_mul=cycle_mult, "
-                 "m_mul=cycle_decay, alpha=min_lr/max_lr)",
+                 "m_mul=cycle_decay, alpha=min_lr/max_lr) (cycle_decay_on=amplitude)",
         "hf": "get_cosine_with_hard_restarts_schedule_with_warmup(W, N, num_cycles): warmup_steps=W, "
               "cycle_length=(N-W)/num_cycles, cycle_limit=num_cycles",
     },
@@ -404,6 +555,58 @@ define(
     notes=("On the integer grid PyTorch never reaches eta_min exactly; the restart lands at the cycle "
            "boundary. PyTorch requires integers for T_0 and T_mult; lrsched also accepts fractions. "
            "Keras defaults t_mul=2 where PyTorch defaults T_mult=1.",),
+)
+
+
+# -- tanh -------------------------------------------------------------------------------------
+
+def _tanh(t, p):
+    index, t_cur, t_i = _restart_cycles(t, p["cycle_length"], p["cycle_mult"])
+    peak = p["max_lr"] * p["cycle_decay"] ** index if p["cycle_decay"] != 1.0 else p["max_lr"]
+    tr = t_cur / t_i
+    lr = p["min_lr"] + 0.5 * (peak - p["min_lr"]) * (1.0 - np.tanh(p["lb"] * (1.0 - tr) + p["ub"] * tr))
+    return np.where(index >= p["cycle_limit"], p["min_lr"], lr)
+
+
+def _check_tanh(p: dict, where: str) -> None:
+    if p["lb"] >= p["ub"]:
+        raise rule_error(where, "lb must be below ub", lb=p["lb"], ub=p["ub"])
+    check_min_below_max(p, where)
+
+
+define(
+    name="tanh",
+    summary="hyperbolic-tangent decay from max_lr to min_lr, with optional restarts (timm)",
+    family="tanh decay", frequency="continuous", quantity="custom",
+    formula="lr(t) = min_lr + (max_lr - min_lr) * (1 - tanh(lb * (1 - x) + ub * x)) / 2, "
+            "x = t_cur / T_i in each cycle",
+    params=(
+        MAX_LR,
+        Param("cycle_length", "float", "length of the first cycle (timm t_initial)", default=HORIZON, gt=0),
+        MIN_LR,
+        Param("lb", "float", "tanh argument at the start of a cycle: more negative starts flatter",
+              default=-7.0, ge=-100, le=100),
+        Param("ub", "float", "tanh argument at the end of a cycle: larger ends closer to min_lr",
+              default=3.0, ge=-100, le=100),
+        Param("cycle_mult", "float", "each cycle is cycle_mult times longer than the previous (timm "
+              "cycle_mul)", default=1.0, ge=1),
+        Param("cycle_decay", "float", "restart i peaks at max_lr * cycle_decay**i", default=1.0, gt=0, le=1),
+        Param("cycle_limit", "int", "number of cycles before min_lr is held", default=1, ge=1),
+    ),
+    evaluate=_tanh,
+    check=_check_tanh,
+    marks=lambda p, horizon: _restart_marks(p, horizon)[: max(p["cycle_limit"] - 1, 0)],
+    example={"max_lr": 0.1, "cycle_length": 100, "min_lr": 0.001},
+    equivalents={
+        "torch": "LambdaLR(opt, lambda t: ...) (timm TanhLRScheduler(t_initial=cycle_length, lb, ub, lr_min))",
+        "optax": "none (a function of the count)",
+        "keras": "none (use a custom LearningRateSchedule)",
+        "hf": "none (use a LambdaLR)",
+    },
+    tips=("Stays near max_lr longer than cosine, then falls steeply: the tanh schedule of "
+          "Hsueh et al. (2019).",),
+    notes=("With lb = -7 the first value is just below max_lr (by 8e-7 relative); timm's constructor "
+           "sets max_lr itself at t = 0, which lrsched writes as a 1-step constant overlay warmup.",),
 )
 
 
@@ -607,12 +810,7 @@ define(
         Param("cooldown", "int", "steps to wait after a cut before counting again", default=0, ge=0),
         MIN_LR,
         Param("eps", "float", "cuts smaller than this are skipped", default=1e-8, ge=0),
-        Param("metric", "floats", "the monitored values, one per step (inline list)", default=None),
-        Param("file", "text", "CSV file with the metric, one row per step", default=None),
-        Param("column", "text", "column of `file` (name or 0-based index); default the last",
-              default=None),
-        Param("seed", "int", "seed of the built-in synthetic loss curve used when no metric is "
-              "given", default=0, ge=0),
+        *FEEDBACK_PARAMS,
     ),
     evaluate=_plateau,
     jumps=True,
@@ -636,6 +834,113 @@ define(
            "deterministic synthetic loss curve (seed) is used. Keras and optax cut after `patience` "
            "bad steps, PyTorch after patience+1.",),
     monotone="decreasing",
+)
+
+
+# -- greedy -----------------------------------------------------------------------------------
+
+def _greedy(t, p):
+    # transformers' GreedyLR, step by step: values[i] has seen metric[0..i-1]
+    values = p["_metric"].tolist()
+    n = t.shape[0]
+    mode_min, rel = p["mode"] == "min", p["threshold_mode"] == "rel"
+    threshold, factor, patience, eps = p["threshold"], p["factor"], p["patience"], p["eps"]
+    start = lr = p["start_lr"]
+    best = math.inf if mode_min else -math.inf
+    bad = good = cooldown = hold = 0
+    resets = p["reset_start"]
+    window: list[float] = []
+    total = 0.0
+    out = np.empty(n, dtype=np.float64)
+    for i in range(n):
+        out[i] = lr
+        if i == n - 1:
+            break
+        current = float(values[i])
+        if p["smooth"]:
+            window.append(current)
+            total += current
+            if len(window) > p["window_size"]:
+                total -= window.pop(0)
+            current = total / len(window)
+        if cooldown > 0:
+            cooldown -= 1
+            bad = good = 0
+            continue
+        if hold > 0:
+            hold -= 1
+            bad = good = 0
+            continue
+        if mode_min:
+            better = current < (best * (1.0 - threshold) if rel else best - threshold)
+        else:
+            better = current > (best * (1.0 + threshold) if rel else best + threshold)
+        if better:
+            best, bad, good = current, 0, good + 1
+        else:
+            bad, good = bad + 1, 0
+        if good > patience:
+            raised = min(lr / factor, p["max_lr"])
+            if raised - lr > eps:
+                lr = raised
+            resets, hold, good = p["reset_start"], p["increase_cooldown"], 0
+        elif bad > patience:
+            cut = max(lr * factor, p["min_lr"])
+            if lr - cut > eps:
+                lr = cut
+            if not lr > p["min_lr"]:
+                resets -= 1
+                if resets <= 0:  # back to the start
+                    lr, best = start, (math.inf if mode_min else -math.inf)
+                    good = hold = 0
+                    resets, window, total = p["reset_start"], [], 0.0
+            cooldown, bad = p["cooldown"], 0
+    return out
+
+
+define(
+    name="greedy",
+    summary="raise the rate while the metric improves, cut it when it stalls (transformers GreedyLR)",
+    family="greedy", frequency="feedback", quantity="exponential",
+    formula="lr <- min(lr / factor, max_lr) after more than `patience` improving steps, "
+            "lr <- max(lr * factor, min_lr) after more than `patience` steps without improvement",
+    params=(
+        Param("start_lr", "float", "the rate at t = 0 (the optimizer's lr)", gt=0, example=0.01),
+        Param("max_lr", "float", "highest rate the increases may reach", default=1.0, gt=0),
+        Param("min_lr", "float", "lowest rate the cuts may reach", default=1e-3, ge=0),
+        Param("mode", "choice", "min: lower metric is better (loss); max: higher is better (accuracy)",
+              default="min", choices=("min", "max")),
+        Param("factor", "float", "multiply the rate by this on a plateau, divide by it on progress",
+              default=0.95, gt=0, lt=1),
+        Param("patience", "int", "improving or stalled steps that are ignored before acting",
+              default=10, ge=0),
+        Param("threshold", "float", "minimum change that counts as an improvement", default=1e-6, ge=0),
+        Param("threshold_mode", "choice", "rel: relative to the best value; abs: absolute",
+              default="abs", choices=("rel", "abs")),
+        Param("cooldown", "int", "steps to wait after a cut before counting again", default=0, ge=0),
+        Param("increase_cooldown", "int", "steps to wait after an increase before counting again "
+              "(GreedyLR warmup)", default=0, ge=0),
+        Param("eps", "float", "changes smaller than this are skipped", default=1e-8, ge=0),
+        Param("smooth", "bool", "judge a moving average of the metric", default=False),
+        Param("window_size", "int", "steps in the moving average", default=50, ge=1),
+        Param("reset_start", "int", "cuts at min_lr after which the rate goes back to start_lr",
+              default=500, ge=1),
+        *FEEDBACK_PARAMS,
+    ),
+    evaluate=_greedy,
+    jumps=True,
+    example={"start_lr": 0.01, "max_lr": 0.05, "patience": 3, "factor": 0.9},
+    equivalents={
+        "torch": "none (transformers.optimization.GreedyLR steps a torch optimizer)",
+        "optax": "none",
+        "keras": "none (a custom callback)",
+        "hf": "get_scheduler('greedy', opt, scheduler_specific_kwargs={...}) / GreedyLR(opt, ...); "
+              "call scheduler.step(metric) once per step",
+    },
+    tips=("Greedy raises the rate while things improve: pair it with a sensible max_lr.",
+          "Like plateau, it needs the metric: give metric or file, or a synthetic loss is used."),
+    notes=("lr(t) has seen metric[0..t-1]. GreedyLR's warmup (the pause after an increase) is "
+           "increase_cooldown here, to keep it apart from the warmup prefix.",),
 )
 
 
@@ -674,17 +979,57 @@ define(
 )
 
 
+# -- inverse time -----------------------------------------------------------------------------
+
+def _inverse_time(t, p):
+    ratio = t / p["decay_steps"]
+    if p["staircase"]:
+        ratio = np.floor(ratio)
+    return p["max_lr"] / (1.0 + p["decay_rate"] * ratio)
+
+
+define(
+    name="inverse_time",
+    summary="decay like 1/t: max_lr / (1 + decay_rate * t / decay_steps) (Keras InverseTimeDecay)",
+    family="inverse time", frequency="continuous", quantity="polynomial",
+    formula="lr(t) = max_lr / (1 + decay_rate * t / decay_steps), t / decay_steps floored with staircase",
+    params=(
+        MAX_LR,
+        Param("decay_rate", "float", "how fast the rate falls: at t = decay_steps it is "
+              "max_lr / (1 + decay_rate)", ge=0, example=0.5),
+        Param("decay_steps", "float", "steps per unit of decay", default=1.0, gt=0),
+        Param("staircase", "bool", "floor t / decay_steps: change in jumps", default=False),
+    ),
+    evaluate=_inverse_time,
+    example={"max_lr": 0.1, "decay_rate": 0.5, "decay_steps": 10},
+    equivalents={
+        "torch": "LambdaLR(opt, lambda t: 1 / (1 + decay_rate * t / decay_steps))",
+        "optax": "none (a function of the count)",
+        "keras": "InverseTimeDecay(max_lr, decay_steps, decay_rate, staircase)",
+        "hf": "none (use a LambdaLR)",
+    },
+    tips=("Decays fast at first and ever more slowly: the classic 1/t schedule of stochastic "
+          "approximation.",),
+    monotone="decreasing",
+)
+
+
 # -- warmup-stable-decay ----------------------------------------------------------------------
 
-def _fill_stable(p: dict, horizon: int) -> None:
+def _fill_wsd(p: dict, horizon: int) -> None:
     if is_computed(p["stable_steps"]):
         p["stable_steps"] = horizon - p["decay_steps"]
+    if is_computed(p["stable_timescale"]):
+        p["stable_timescale"] = float(p["warmup_steps"])
 
 
 def _check_wsd(p: dict, where: str) -> None:
     if p["stable_steps"] < 0:
         raise rule_error(where, "decay_steps must fit in the evaluated steps after warmup; set "
                          "stable_steps or more steps", decay_steps=p["decay_steps"])
+    if p["stable_shape"] != "constant" and p["stable_timescale"] <= 0:
+        raise rule_error(where, f"stable_shape {p['stable_shape']} needs stable_timescale > 0 (it "
+                         "defaults to warmup_steps)", stable_timescale=p["stable_timescale"])
     check_min_below_max(p, where)
 
 
@@ -696,9 +1041,18 @@ def _wsd(t, p):
         curve = 1.0 - progress
     elif shape == "cosine":
         curve = 0.5 * (1.0 + np.cos(math.pi * progress))
-    else:
+    elif shape == "1-sqrt":
         curve = 1.0 - np.sqrt(progress)
-    return p["min_lr"] + (p["max_lr"] - p["min_lr"]) * curve
+    elif shape == "power":
+        curve = 1.0 - progress ** p["decay_power"]
+    else:  # exp: decay_ratio ** progress, rescaled to end at min_lr
+        ratio = p["decay_ratio"]
+        curve = (ratio ** progress - ratio) / (1.0 - ratio)
+    top = p["max_lr"]
+    if p["stable_shape"] != "constant":  # timm: a decaying stable phase, kept at or above min_lr
+        power = 0.5 if p["stable_shape"] == "rsqrt" else p["stable_power"]
+        top = np.maximum(top * (1.0 + t / p["stable_timescale"]) ** -power, p["min_lr"])
+    return p["min_lr"] + (top - p["min_lr"]) * curve
 
 
 define(
@@ -712,12 +1066,23 @@ define(
         Param("stable_steps", "int", "steps held at max_lr (after any warmup)",
               default=derived("the evaluated steps left after warmup and decay"), ge=0),
         Param("decay_steps", "int", "steps of the final decay", ge=1, example=20),
-        Param("decay_type", "choice", "shape of the decay", default="cosine",
-              choices=("cosine", "linear", "1-sqrt")),
+        Param("decay_type", "choice", "shape of the decay: power is 1 - p**decay_power, exp falls "
+              "like decay_ratio**p (timm decay_fn)", default="cosine",
+              choices=("cosine", "linear", "1-sqrt", "power", "exp")),
         MIN_LR,
+        Param("decay_power", "float", "exponent of the power decay (0.5 is 1-sqrt, 1 is linear)",
+              default=0.5, gt=0),
+        Param("decay_ratio", "float", "exp decay: the fraction reached before rescaling to min_lr",
+              default=0.1, gt=0, lt=1),
+        Param("stable_shape", "choice", "the stable phase: constant, or decaying like "
+              "(1 + t / stable_timescale) ** -0.5 (rsqrt) or ** -stable_power (power) (timm stable_fn)",
+              default="constant", choices=("constant", "rsqrt", "power")),
+        Param("stable_timescale", "float", "time scale of a decaying stable phase",
+              default=derived("warmup_steps"), gt=0),
+        Param("stable_power", "float", "exponent of the power stable phase", default=0.5, gt=0),
     ),
     evaluate=_wsd,
-    fill=_fill_stable,
+    fill=_fill_wsd,
     check=_check_wsd,
     example={"max_lr": 0.001, "warmup_steps": 10, "stable_steps": 70, "decay_steps": 20,
              "decay_type": "1-sqrt"},
@@ -731,7 +1096,8 @@ define(
     },
     tips=("Popular for language models: the long stable phase lets you branch decays from any "
           "checkpoint; 10-20% of training for the decay is common.",),
-    notes=("stable_steps defaults to what is left of the evaluated steps after warmup and decay.",),
+    notes=("stable_steps defaults to what is left of the evaluated steps after warmup and decay. "
+           "timm WSDLRScheduler(t_initial=T, decay_t=D): stable_steps=T-D, decay_steps=D.",),
     monotone="decreasing",
 )
 
@@ -766,6 +1132,39 @@ define(
 )
 
 
+# -- chain ------------------------------------------------------------------------------------
+
+define(
+    name="chain",
+    summary="multiply schedules: each contributes its rate as a factor of its max_lr",
+    family="composite", frequency="fixed", quantity="custom",
+    formula="lr(t) = max_lr * prod_k lr_k(t) / max_lr_k",
+    params=(
+        MAX_LR,
+        Param("schedules", "phases", "list of schedules on the same clock, each inheriting max_lr "
+              "unless it sets one; their factors lr_k(t) / max_lr_k multiply",
+              example=[{"kind": "linear", "start_factor": 0.1, "total_iters": 10},
+                       {"kind": "exponential", "gamma": 0.97}]),
+    ),
+    evaluate=None,  # composed by core.evaluate
+    example={"max_lr": 0.1, "schedules": [{"kind": "linear", "start_factor": 0.1, "total_iters": 10},
+                                          {"kind": "exponential", "gamma": 0.97}]},
+    equivalents={
+        "torch": "ChainedScheduler(schedulers=[...]) of schedulers that multiply the current rate "
+                 "(ConstantLR, LinearLR, StepLR, MultiStepLR, ExponentialLR, PolynomialLR, "
+                 "MultiplicativeLR)",
+        "optax": "none (multiply two schedules in a function)",
+        "keras": "none (use a custom LearningRateSchedule)",
+        "hf": "none",
+    },
+    tips=("A warmup factor times a decay: both run from t = 0, unlike a sequence.",),
+    notes=("A feedback kind (plateau, greedy) cannot be chained. PyTorch's ChainedScheduler is a "
+           "product only for the schedulers listed above: CosineAnnealingLR, LambdaLR, SequentialLR "
+           "and the absolute ones (CyclicLR, OneCycleLR, CosineAnnealingWarmRestarts) overwrite "
+           "or shift the others' factors.",),
+)
+
+
 # -- expr -------------------------------------------------------------------------------------
 
 def _expr_env(p: dict) -> dict:
@@ -786,7 +1185,11 @@ def _expr(t, p):
 
     env = _expr_env(p)
     env["t"] = t
-    return compile_expr(p["expr"], env)(env)
+    values = compile_expr(p["expr"], env)(env)
+    if p["product"] and values.size:  # torch MultiplicativeLR: lr(t) = lr(t-1) * f(t), in that order
+        values[0] = p["max_lr"]
+        np.multiply.accumulate(values, out=values)
+    return values
 
 
 define(
@@ -799,13 +1202,16 @@ define(
               "e.g. 'max_lr * gamma**t'", example="max_lr * 0.95**t"),
         Param("max_lr", "float", "peak learning rate, usable in the formula", default=1.0, gt=0),
         MIN_LR,
+        Param("product", "bool", "the formula is a factor per step: lr(t) = max_lr * f(1) * f(2) * "
+              "... * f(t) (torch MultiplicativeLR)", default=False),
     ),
     evaluate=_expr,
     check=_check_expr,
     extra_numeric=True,
     example={"expr": "max_lr * gamma**t", "max_lr": 0.1, "gamma": 0.95},
     equivalents={
-        "torch": "LambdaLR(opt, lambda t: formula / max_lr)",
+        "torch": "LambdaLR(opt, lambda t: formula / max_lr); MultiplicativeLR(opt, lambda t: formula) "
+                 "with product",
         "optax": "any Python function of the step count",
         "keras": "a LearningRateSchedule subclass with __call__(step)",
         "hf": "get_scheduler with a LambdaLR",

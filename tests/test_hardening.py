@@ -69,7 +69,7 @@ MATRIX = [
     row("unknown-param-spec", ["export", "--spec", "cosine:max_lr=0.1,min_l=0"], 2,
         "error: --spec: schedule 1 (cosine): unknown parameter 'min_l'; did you mean 'min_lr'?"),
     row("unknown-param-no-suggestion", ["export", "-c", "c.yaml"], 2,
-        "error: c.yaml:2: schedule 1 (step): unknown parameter 'zzz'; step takes: max_lr, step_size, gamma, warmup_steps, warmup_start_lr, warmup_shape",
+        "error: c.yaml:2: schedule 1 (step): unknown parameter 'zzz'; step takes: max_lr, step_size, gamma, warmup_steps, warmup_start_lr, warmup_shape, warmup_mode, warmup_target",
         files={"c.yaml": one("{kind: step, max_lr: 0.1, step_size: 3, zzz: 1}")}),
     row("missing-required", ["export", "cosine"], 2,
         "error: cosine: missing required parameter max_lr (peak learning rate: the optimizer's lr (torch base_lr, optax init_value/peak_value, Keras initial_learning_rate))"),
