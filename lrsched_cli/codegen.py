@@ -1,0 +1,1803 @@
+"""Code generation: a runnable Python snippet that rebuilds a schedule in another framework.
+
+`snippet(schedule, target, steps)` returns the source of a complete snippet for PyTorch
+(`torch`), Hugging Face transformers (`hf`), optax (`optax`) or Keras 3 (`keras`). Every
+snippet builds the schedule with the framework's own classes where one of them computes
+exactly lrsched's values, and with a closed-form function where none does (a `LambdaLR`, a
+plain optax schedule function, a Keras `LearningRateSchedule` subclass). It ends with
+`lrsched_values(steps)`, which reads lr(t) for t = 0 .. steps-1 back from the framework, so
+the snippet can be checked against `core.evaluate`.
+
+Time model (as in `core`): lr(t) is the learning rate after t calls of PyTorch's
+`scheduler.step()`; optax and Keras schedules are called with the 0-based update count t.
+
+A schedule that a framework cannot express raises `CodegenError` with a one-line reason. A kind
+or a parameter value this module does not know (a kind added later) is exported as a table of
+lrsched's own values for the exported steps, with a comment saying so.
+
+This module imports neither the frameworks nor anything heavy, and never prints.
+"""
+from __future__ import annotations
+
+import ast
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from .core import Schedule, evaluate
+from .errors import ExprError, SpecError, UsageError
+from .registry import is_computed
+
+__all__ = ["MAX_EMBEDDED", "TARGETS", "CodegenError", "snippet"]
+
+TARGETS = ("torch", "hf", "optax", "keras")
+TARGET_NAMES = {"torch": "PyTorch", "hf": "Hugging Face transformers", "optax": "optax",
+                "keras": "Keras 3"}
+
+#: At most this many values (a plateau's metric, a table) are written into a snippet.
+MAX_EMBEDDED = 10_000
+#: sgdr_schedule joins one schedule per cycle; past this many the optax export uses a function.
+MAX_SGDR_CYCLES = 1_000
+LINE = 79  # PEP 8
+
+
+class CodegenError(UsageError):
+    """The target framework cannot express the schedule (one line saying why)."""
+
+
+class _Unsupported(Exception):
+    """This module does not know a kind, parameter or choice: export a table instead."""
+
+
+# -- what this module knows -------------------------------------------------------------------
+
+WARMUP = frozenset({"warmup_steps", "warmup_start_lr", "warmup_shape"})
+KNOWN_PARAMS = {
+    "constant": {"max_lr"},
+    "step": {"max_lr", "step_size", "gamma"},
+    "multistep": {"max_lr", "milestones", "gamma"},
+    "exponential": {"max_lr", "gamma", "decay_steps", "staircase", "end_lr"},
+    "linear": {"max_lr", "start_factor", "end_factor", "total_iters"},
+    "polynomial": {"max_lr", "max_update", "power", "min_lr"},
+    "cosine": {"max_lr", "cycle_length", "min_lr", "past_end"},
+    "cosine_restarts": {"max_lr", "cycle_length", "cycle_mult", "min_lr", "cycle_decay", "cycle_limit"},
+    "cyclic": {"min_lr", "max_lr", "step_size_up", "step_size_down", "mode", "gamma"},
+    "onecycle": {"max_lr", "total_steps", "pct_start", "anneal_strategy", "div_factor",
+                 "final_div_factor", "three_phase"},
+    "plateau": {"max_lr", "mode", "factor", "patience", "threshold", "threshold_mode", "cooldown",
+                "min_lr", "eps", "metric", "file", "column", "seed"},
+    "inverse_sqrt": {"max_lr", "timescale"},
+    "wsd": {"max_lr", "stable_steps", "decay_steps", "decay_type", "min_lr"},
+    "sequence": {"max_lr", "phases"},
+    "expr": {"expr", "max_lr", "min_lr"},
+}
+KNOWN_CHOICES = {
+    "warmup_shape": {"linear", "cosine", "1-sqrt", "exponential", "constant"},
+    "past_end": {"continue", "hold"},
+    "mode": {"triangular", "triangular2", "exp_range", "min", "max"},
+    "anneal_strategy": {"cos", "linear"},
+    "threshold_mode": {"rel", "abs"},
+    "decay_type": {"cosine", "linear", "1-sqrt"},
+}
+
+
+def _check_known(schedule: Schedule) -> None:
+    """Raise _Unsupported if the schedule uses a kind, parameter or choice not known here."""
+    kind = schedule.kind
+    known = KNOWN_PARAMS.get(kind.name)
+    if known is None:
+        raise _Unsupported(f"lrsched has no code generator for kind '{kind.name}'")
+    for param in kind.params:
+        value = schedule.params.get(param.name)
+        if param.name not in known and param.name not in WARMUP:
+            # A parameter added later changes nothing at its default. One whose default is derived
+            # from others cannot be compared; it matters only with some other parameter away from
+            # its default, which this check catches.
+            if value != param.default and not is_computed(param.default):
+                raise _Unsupported(f"lrsched has no code generator for {kind.name}'s parameter "
+                                   f"{param.name}={value!r}")
+        elif param.type == "choice" and value not in KNOWN_CHOICES.get(param.name, ()):
+            raise _Unsupported(f"lrsched has no code generator for {param.name}={value!r}")
+    for phase in schedule.phases:
+        _check_known(phase)
+
+
+# -- literals and layout ----------------------------------------------------------------------
+
+def _lit(value: Any) -> str:
+    """A Python literal that reads back as exactly `value`."""
+    if isinstance(value, bool) or value is None:
+        return repr(value)
+    if isinstance(value, int):
+        return repr(int(value))
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise CodegenError(f"the value {value} is not finite")
+        return repr(float(value))
+    if isinstance(value, str):
+        simple = value.isprintable() and '"' not in value and "\\" not in value
+        return f'"{value}"' if simple else repr(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_lit(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_lit(k)}: {_lit(v)}" for k, v in value.items()) + "}"
+    return repr(float(value))  # numpy scalars
+
+
+def _call(func: str, args: list[str], indent: int = 0) -> str:
+    """`func(a, b=c)` on one line; `_wrap` splits it when the snippet is laid out."""
+    return f"{' ' * indent}{func}({', '.join(args)})"
+
+
+_OPEN, _CLOSE = "([{", ")]}"
+
+
+def _brackets(line: str) -> dict[int, int]:
+    """Position of each opening bracket -> its closing bracket, outside string literals."""
+    pairs, stack, quote, i = {}, [], "", 0
+    while i < len(line):
+        char = line[i]
+        if quote:
+            if char == "\\":
+                i += 1
+            elif char == quote:
+                quote = ""
+        elif char in "'\"":
+            quote = char
+        elif char == "#":
+            break
+        elif char in _OPEN:
+            stack.append(i)
+        elif char in _CLOSE and stack:
+            pairs[stack.pop()] = i
+        i += 1
+    return pairs
+
+
+def _comment_at(line: str) -> int:
+    """Where a `#` comment starts (outside strings), or -1."""
+    quote, i = "", 0
+    while i < len(line):
+        char = line[i]
+        if quote:
+            if char == "\\":
+                i += 1
+            elif char == quote:
+                quote = ""
+        elif char in "'\"":
+            quote = char
+        elif char == "#":
+            return i
+        i += 1
+    return -1
+
+
+def _split_top(text: str) -> list[str]:
+    """Split at the commas that are not inside brackets or strings."""
+    parts, depth, quote, start, i = [], 0, "", 0, 0
+    while i < len(text):
+        char = text[i]
+        if quote:
+            if char == "\\":
+                i += 1
+            elif char == quote:
+                quote = ""
+        elif char in "'\"":
+            quote = char
+        elif char in _OPEN:
+            depth += 1
+        elif char in _CLOSE:
+            depth -= 1
+        elif char == "," and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+        i += 1
+    parts.append(text[start:])
+    return [p.strip() for p in parts if p.strip()]
+
+
+def _wrap(line: str) -> list[str]:
+    """A line longer than LINE with its call or display split one argument per line."""
+    if len(line) <= LINE:
+        return [line]
+    indent = len(line) - len(line.lstrip())
+    if line.lstrip().startswith("# "):
+        return _comment(line.lstrip()[2:], indent)
+    at = _comment_at(line)
+    if at > 0:  # a trailing comment goes above the line
+        return _comment(line[at:].lstrip("# "), indent) + _wrap(line[:at].rstrip())
+    for i, j in sorted(_brackets(line).items()):
+        tail = line[j + 1:]
+        if tail.strip() not in ("", ",", ":", "):", "),") or j == i + 1:
+            continue
+        if line[i] == "[" and i and (line[i - 1].isalnum() or line[i - 1] in "_)]"):
+            continue  # a subscript: a trailing comma would make it a tuple
+        args = _split_top(line[i + 1:j])
+        if not args:
+            continue
+        call = line[i] == "(" and i and (line[i - 1].isalnum() or line[i - 1] in "_)]")
+        # `(x,)` would be a tuple and `f(x for x in y,)` a syntax error: no comma after those
+        comma = "" if len(args) == 1 and (" for " in args[0] or (line[i] == "(" and not call)) else ","
+        lines = [line[:i + 1]]
+        lines += [f"{' ' * (indent + 4)}{arg}," for arg in args[:-1]]
+        lines.append(f"{' ' * (indent + 4)}{args[-1]}{comma}")
+        lines.append(" " * indent + line[j:])
+        return [piece for ln in lines for piece in _wrap(ln)]
+    return [line]
+
+
+def _layout(text: str) -> str:
+    return "\n".join(piece for line in text.split("\n") for piece in _wrap(line))
+
+
+def _reindent(text: str, indent: int) -> str:
+    """Indent the continuation lines of a multi-line expression by `indent` more spaces."""
+    return text.replace("\n", "\n" + " " * indent)
+
+
+def _kw(name: str, value: Any) -> str:
+    return f"{name}={value if isinstance(value, _Code) else _lit(value)}"
+
+
+class _Code(str):
+    """Source text to be written as is (not as a literal)."""
+
+
+def _list_block(name: str, values: list, indent: int = 0, comment: str = "") -> list[str]:
+    """`name = [...]` wrapped at the line width; literals exact."""
+    pad = " " * indent
+    items = [_lit(v) for v in values]
+    one = f"{pad}{name} = [{', '.join(items)}]"
+    lines = [f"{pad}# {comment}"] if comment else []
+    if len(one) <= LINE:
+        return lines + [one]
+    lines.append(f"{pad}{name} = [")
+    row = pad + "    "
+    for item in items:
+        piece = item + ","
+        if len(row) + len(piece) + 1 > LINE and row.strip():
+            lines.append(row.rstrip())
+            row = pad + "    "
+        row += piece + " "
+    if row.strip():
+        lines.append(row.rstrip())
+    lines.append(f"{pad}]")
+    return lines
+
+
+def _comment(text: str, indent: int = 0) -> list[str]:
+    """A comment wrapped at the line width."""
+    pad = " " * indent + "# "
+    words, lines, line = text.split(), [], ""
+    for word in words:
+        if line and len(pad) + len(line) + 1 + len(word) > LINE:
+            lines.append(pad + line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    if line:
+        lines.append(pad + line)
+    return lines
+
+
+def _docstring(text: str, indent: int = 4, details: str = "") -> list[str]:
+    """A docstring: a one-line summary, then `details` wrapped at the line width."""
+    pad = " " * indent
+
+    def clean(words: str) -> str:
+        return words.replace("\\", "\\\\").replace(QUOTES, "'" * 3)
+
+    text, details = clean(text), clean(details)
+    if not details and len(pad) + len(text) + 6 <= LINE:
+        return [f"{pad}{QUOTES}{text}{QUOTES}"]
+    lines = [f"{pad}{QUOTES}{text}"]
+    if len(lines[0]) > LINE:
+        lines = [f"{pad}{QUOTES}"] + [ln.replace("# ", "", 1) for ln in _comment(text, indent)]
+    if details:
+        lines += [""] + [ln.replace("# ", "", 1) for ln in _comment(details, indent)]
+    return lines + [f"{pad}{QUOTES}"]
+
+
+QUOTES = '"' * 3
+
+
+# -- the schedule as pieces on one clock ------------------------------------------------------
+
+@dataclass
+class _Piece:
+    """A part of the schedule that starts at `offset` on the exported clock and runs on its own
+    clock: a warmup ramp, or one kind's own formula (a sequence is flattened into its phases)."""
+
+    kind: str  # "warmup" or "own"
+    schedule: Schedule
+    offset: int
+    length: int | None = None  # steps it covers; None = open (the last piece)
+    start: float = 0.0  # warmup only
+    target: float = 0.0
+    shape: str = "linear"
+    name: str = ""
+    params: dict = field(default_factory=dict)
+
+    @property
+    def warmup(self) -> bool:
+        return self.kind == "warmup"
+
+
+def _first_value(schedule: Schedule) -> float:
+    """The schedule's own value at the end of its warmup: where the warmup ramp ends."""
+    warmup = schedule.params["warmup_steps"]
+    try:
+        return float(evaluate(schedule, warmup + 1)[warmup])
+    except (SpecError, ExprError) as exc:
+        raise CodegenError(str(exc)) from None
+
+
+def _flatten(schedule: Schedule, offset: int = 0) -> list[_Piece]:
+    p = schedule.params
+    warmup = p["warmup_steps"]
+    pieces: list[_Piece] = []
+    if warmup:
+        pieces.append(_Piece("warmup", schedule, offset, warmup, start=p["warmup_start_lr"],
+                             target=_first_value(schedule), shape=p["warmup_shape"], params=p))
+    if schedule.kind.name == "sequence":
+        start = offset + warmup
+        for i, phase in enumerate(schedule.phases):
+            last = i == len(schedule.phases) - 1
+            if not last and not phase.steps:
+                continue  # zero-length phases are skipped, as in PyTorch's SequentialLR
+            parts = _flatten(phase, start)
+            if not last:
+                parts[-1].length = start + phase.steps - parts[-1].offset
+                start += phase.steps
+            pieces += parts
+    else:
+        pieces.append(_Piece("own", schedule, offset + warmup, None, params=p))
+    for i, piece in enumerate(pieces[:-1]):
+        if piece.length is None:
+            piece.length = pieces[i + 1].offset - piece.offset
+    return pieces
+
+
+def _name_pieces(pieces: list[_Piece], suffix: str) -> None:
+    """Give every piece a unique function name such as `warmup_lr` or `cosine_lr_2`."""
+    base = [("warmup" if pc.warmup else pc.schedule.kind.name) for pc in pieces]
+    for i, (piece, stem) in enumerate(zip(pieces, base)):
+        piece.name = f"{stem}_{suffix}" + (f"_{i + 1}" if base.count(stem) > 1 else "")
+
+
+def _describe(piece: _Piece) -> str:
+    if piece.warmup:
+        return (f"{piece.shape} warmup from {_lit(piece.start)} to {_lit(piece.target)} over "
+                f"{piece.length} steps")
+    return piece.schedule.kind.name
+
+
+def _formula(piece: _Piece) -> str:
+    if piece.warmup:
+        return ""
+    s = piece.schedule
+    if s.kind.name == "expr":
+        return f"lr(t) = {s.params['expr']}"
+    return s.kind.formula
+
+
+# -- closed forms in three dialects -----------------------------------------------------------
+
+_FUNCS = {  # lrsched expr function -> (math, jnp, keras.ops)
+    "log": ("math.log", "jnp.log", "ops.log"),
+    "log2": ("math.log2", "jnp.log2", "ops.log2"),
+    "log10": ("math.log10", "jnp.log10", "ops.log10"),
+    "log1p": ("math.log1p", "jnp.log1p", "ops.log1p"),
+    "exp": ("math.exp", "jnp.exp", "ops.exp"),
+    "expm1": ("math.expm1", "jnp.expm1", "ops.expm1"),
+    "sqrt": ("math.sqrt", "jnp.sqrt", "ops.sqrt"),
+    "cos": ("math.cos", "jnp.cos", "ops.cos"),
+    "sin": ("math.sin", "jnp.sin", "ops.sin"),
+    "tan": ("math.tan", "jnp.tan", "ops.tan"),
+    "cosh": ("math.cosh", "jnp.cosh", "ops.cosh"),
+    "sinh": ("math.sinh", "jnp.sinh", "ops.sinh"),
+    "tanh": ("math.tanh", "jnp.tanh", "ops.tanh"),
+    "arccos": ("math.acos", "jnp.arccos", "ops.arccos"),
+    "acos": ("math.acos", "jnp.arccos", "ops.arccos"),
+    "arcsin": ("math.asin", "jnp.arcsin", "ops.arcsin"),
+    "asin": ("math.asin", "jnp.arcsin", "ops.arcsin"),
+    "arctan": ("math.atan", "jnp.arctan", "ops.arctan"),
+    "atan": ("math.atan", "jnp.arctan", "ops.arctan"),
+    "abs": ("abs", "jnp.abs", "ops.abs"),
+    "floor": ("math.floor", "jnp.floor", "ops.floor"),
+    "ceil": ("math.ceil", "jnp.ceil", "ops.ceil"),
+    "round": ("round", "jnp.round", "ops.round"),
+}
+
+
+class _Dialect:
+    """How closed forms are written: `math` (scalars, for LambdaLR), `jnp` (optax) or `keras`
+    (keras.ops); the jnp and keras forms are vectorised (no Python branching on t)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.index = ("math", "jnp", "keras").index(name)
+        self.mod = ("math", "jnp", "ops")[self.index]
+
+    @property
+    def scalar(self) -> bool:
+        return self.name == "math"
+
+    @property
+    def arg(self) -> str:
+        return ("t", "count", "step")[self.index]
+
+    def head(self) -> str:
+        """First line of a function: the argument as a float t."""
+        if self.name == "math":
+            return "t = float(t)"
+        if self.name == "jnp":
+            return "t = jnp.asarray(count, dtype=float)"
+        return "t = ops.cast(step, keras.config.floatx())"
+
+    @property
+    def pi(self) -> str:
+        return "jnp.pi" if self.name == "jnp" else "math.pi"
+
+    @property
+    def e(self) -> str:
+        return "jnp.e" if self.name == "jnp" else "math.e"
+
+    def f(self, func: str, *args: str) -> str:
+        return f"{_FUNCS[func][self.index]}({', '.join(args)})"
+
+    def minimum(self, a: str, b: str) -> str:
+        return f"min({a}, {b})" if self.scalar else f"{self.mod}.minimum({a}, {b})"
+
+    def maximum(self, a: str, b: str) -> str:
+        return f"max({a}, {b})" if self.scalar else f"{self.mod}.maximum({a}, {b})"
+
+    def clip(self, x: str, low: str, high: str) -> str:
+        return self.minimum(self.maximum(x, low), high)
+
+    def where(self, cond: str, a: str, b: str) -> str:
+        return f"({a} if {cond} else {b})" if self.scalar else f"{self.mod}.where({cond}, {a}, {b})"
+
+    def full(self, value: str) -> str:
+        """A constant with t's shape."""
+        return value if self.scalar else f"{self.mod}.full_like(t, {value})"
+
+
+def _consts(**values: Any) -> list[str]:
+    return [f"{name} = {_lit(value)}" for name, value in values.items()]
+
+
+def _own_body(schedule: Schedule, d: _Dialect, horizon: int) -> list[str]:
+    """Body lines computing the kind's own lr from the float `t` (the schedule's own clock)."""
+    p = schedule.params
+    name = schedule.kind.name
+    if name == "constant":
+        return _consts(max_lr=p["max_lr"]) + [f"return {d.full('max_lr')}"]
+    if name == "step":
+        return _consts(max_lr=p["max_lr"], step_size=p["step_size"], gamma=p["gamma"]) + [
+            f"return max_lr * gamma ** {d.f('floor', 't / step_size')}"]
+    if name == "multistep":
+        milestones = sorted(float(m) for m in p["milestones"])
+        lines = _consts(max_lr=p["max_lr"], gamma=p["gamma"])
+        lines += _list_block("milestones", milestones)
+        if d.scalar:
+            lines.append("count = sum(1 for milestone in milestones if milestone <= t)")
+        elif d.name == "jnp":
+            lines.append('count = jnp.searchsorted(jnp.asarray(milestones), t, side="right")')
+        else:
+            lines += ["milestones = ops.convert_to_tensor(milestones, dtype=t.dtype)",
+                      'count = ops.cast(ops.searchsorted(milestones, t, side="right"), t.dtype)']
+        return lines + ["return max_lr * gamma ** count  # gamma once per milestone <= t"]
+    if name == "exponential":
+        every, staircase, end = _decay_every(schedule)
+        lines = _consts(max_lr=p["max_lr"], gamma=p["gamma"])
+        exponent = "t"
+        if every != 1:
+            lines += _consts(decay_steps=float(every))
+            exponent = "t / decay_steps"
+        exponent = d.f("floor", exponent) if staircase else exponent
+        if " " in exponent and not staircase:
+            exponent = f"({exponent})"
+        lines.append(f"lr = max_lr * gamma ** {exponent}")
+        if end is not None:
+            bound = d.maximum if p["gamma"] < 1 else d.minimum
+            lines += _consts(end_lr=end) + [f"lr = {bound('lr', 'end_lr')}  # optax end_value"]
+        return lines + ["return lr"]
+    if name == "linear":
+        return _consts(max_lr=p["max_lr"], start_factor=p["start_factor"], end_factor=p["end_factor"],
+                       total_iters=p["total_iters"]) + [
+            f"progress = {d.minimum('t', 'total_iters')} / total_iters",
+            "return max_lr * (start_factor + (end_factor - start_factor) * progress)"]
+    if name == "polynomial":
+        return _consts(max_lr=p["max_lr"], min_lr=p["min_lr"], max_update=p["max_update"],
+                       power=p["power"]) + [
+            f"frac = 1.0 - {d.minimum('t', 'max_update')} / max_update",
+            "return min_lr + (max_lr - min_lr) * frac ** power"]
+    if name == "cosine":
+        lines = _consts(max_lr=p["max_lr"], min_lr=p["min_lr"], cycle_length=p["cycle_length"])
+        if p["past_end"] == "hold":
+            lines.append(f"t = {d.minimum('t', 'cycle_length')}  # hold min_lr after the cycle")
+        else:
+            lines.append("# past cycle_length the rate rises again, as PyTorch's does")
+        return lines + [
+            f"cosine = {d.f('cos', f't * ({d.pi} / cycle_length)')}",
+            "return min_lr + (cosine + 1.0) * ((max_lr - min_lr) / 2.0)"]
+    if name == "cosine_restarts":
+        return _restarts_body(p, d, horizon)
+    if name == "cyclic":
+        up = float(p["step_size_up"])
+        down = float(p["step_size_down"]) if p["step_size_down"] is not None else up
+        lines = _consts(min_lr=p["min_lr"], max_lr=p["max_lr"], step_size_up=up, step_size_down=down)
+        lines += [
+            "total = step_size_up + step_size_down",
+            "ratio = step_size_up / total",
+            f"cycle = {d.f('floor', '1 + t / total')}",
+            "x = 1.0 + t / total - cycle",
+            f"scale_factor = {d.where('x <= ratio', 'x / ratio', '(x - 1) / (ratio - 1)')}",
+            "height = (max_lr - min_lr) * scale_factor"]
+        if p["mode"] == "triangular":
+            lines.append("scale = 1.0")
+        elif p["mode"] == "triangular2":
+            lines.append("scale = 1 / (2.0 ** (cycle - 1))  # the amplitude halves every cycle")
+        elif p["mode"] == "exp_range":
+            lines += _consts(gamma=p["gamma"]) + ["scale = gamma ** t  # by the global step"]
+        else:
+            raise _Unsupported(f"cyclic mode {p['mode']!r}")
+        return lines + ["return min_lr + height * scale"]
+    if name == "onecycle":
+        return _onecycle_body(p, d)
+    if name == "inverse_sqrt":
+        return _consts(max_lr=p["max_lr"], timescale=p["timescale"]) + [
+            f"return max_lr * {d.f('sqrt', 'timescale / (t + timescale)')}"]
+    if name == "wsd":
+        lines = _consts(max_lr=p["max_lr"], min_lr=p["min_lr"], stable_steps=p["stable_steps"],
+                        decay_steps=p["decay_steps"])
+        lines.append(f"progress = {d.clip('(t - stable_steps) / decay_steps', '0.0', '1.0')}")
+        shape = p["decay_type"]
+        if shape == "linear":
+            lines.append("curve = 1.0 - progress")
+        elif shape == "cosine":
+            lines.append(f"curve = 0.5 * (1.0 + {d.f('cos', f'{d.pi} * progress')})")
+        elif shape == "1-sqrt":
+            lines.append(f"curve = 1.0 - {d.f('sqrt', 'progress')}")
+        else:
+            raise _Unsupported(f"wsd decay_type {shape!r}")
+        return lines + ["return min_lr + (max_lr - min_lr) * curve"]
+    if name == "expr":
+        return _expr_body(schedule, d)
+    if name == "plateau":
+        raise _NeedsFeedback()
+    raise _Unsupported(f"lrsched has no code generator for kind '{name}'")
+
+
+class _NeedsFeedback(Exception):
+    """A plateau: no closed form."""
+
+
+def _decay_every(schedule: Schedule) -> tuple[int | float, bool, float | None]:
+    """(steps per factor gamma, staircase, end_lr) of a step or exponential schedule."""
+    p = schedule.params
+    if schedule.kind.name == "step":
+        return p["step_size"], True, None
+    every = float(p.get("decay_steps", 1.0))
+    return (int(every) if every.is_integer() else every), bool(p.get("staircase")), p.get("end_lr")
+
+
+def _restarts_body(p: dict, d: _Dialect, horizon: int) -> list[str]:
+    lines = _consts(max_lr=p["max_lr"], min_lr=p["min_lr"], cycle_length=p["cycle_length"])
+    mult = p["cycle_mult"]
+    if mult == 1.0:
+        lines += [f"index = {d.f('floor', 't / cycle_length')}  # the cycle t is in",
+                  "t_cur = t - index * cycle_length",
+                  "t_i = cycle_length"]
+    elif d.scalar:
+        lines += _consts(cycle_mult=mult) + [
+            "start, t_i, index = 0.0, cycle_length, 0  # cycle `index` starts at `start`",
+            "while start + t_i <= t:",
+            "    start += t_i",
+            "    t_i *= cycle_mult",
+            "    index += 1",
+            "t_cur = t - start"]
+    else:
+        lines.append(f"# cycles are listed up to step {horizon}, the exported horizon: raise it "
+                     "for a longer run")
+        lines += [f"starts, lengths = restart_cycles(cycle_length, {_lit(mult)}, {horizon})"]
+        if d.name == "jnp":
+            lines += ["starts, lengths = jnp.asarray(starts), jnp.asarray(lengths)",
+                      "index = jnp.searchsorted(starts, t, side=\"right\") - 1",
+                      "t_cur = t - starts[index]",
+                      "t_i = lengths[index]"]
+        else:
+            lines += ["starts = ops.convert_to_tensor(starts, dtype=t.dtype)",
+                      "lengths = ops.convert_to_tensor(lengths, dtype=t.dtype)",
+                      "index = ops.searchsorted(starts, t, side=\"right\") - 1",
+                      "t_cur = t - ops.take(starts, index)",
+                      "t_i = ops.take(lengths, index)",
+                      "index = ops.cast(index, t.dtype)"]
+    if p["cycle_decay"] != 1.0:
+        lines += _consts(cycle_decay=p["cycle_decay"]) + ["peak = max_lr * cycle_decay ** index"]
+    else:
+        lines.append("peak = max_lr")
+    lines += [f"cosine = {d.f('cos', f't_cur * {d.pi} / t_i')}",
+              "lr = min_lr + (cosine + 1.0) * ((peak - min_lr) / 2.0)"]
+    if p["cycle_limit"] is not None:
+        lines += _consts(cycle_limit=p["cycle_limit"])
+        if d.scalar:
+            lines += ["if index >= cycle_limit:  # hold min_lr after the last cycle",
+                      "    return min_lr"]
+        else:
+            lines.append(f"lr = {d.where('index >= cycle_limit', 'min_lr', 'lr')}  # hold after")
+    return lines + ["return lr"]
+
+
+RESTART_CYCLES = '''\
+def restart_cycles(cycle_length, cycle_mult, end):
+    """Start and length of each restart cycle that starts before `end`."""
+    starts, lengths = [0.0], [cycle_length]
+    while starts[-1] + lengths[-1] <= end:
+        starts.append(starts[-1] + lengths[-1])
+        lengths.append(lengths[-1] * cycle_mult)
+    return starts, lengths'''
+
+
+def _onecycle_body(p: dict, d: _Dialect) -> list[str]:
+    lines = _consts(max_lr=p["max_lr"], total_steps=p["total_steps"], pct_start=p["pct_start"],
+                    div_factor=p["div_factor"], final_div_factor=p["final_div_factor"])
+    lines += ["initial = max_lr / div_factor",
+              "final = initial / final_div_factor",
+              "# (last step of the phase, rate at its start, rate at its end)"]
+    if p["three_phase"]:
+        lines += ["phases = [",
+                  "    (pct_start * total_steps - 1, initial, max_lr),",
+                  "    (2 * pct_start * total_steps - 2, max_lr, initial),",
+                  "    (total_steps - 1, initial, final),",
+                  "]"]
+    else:
+        lines += ["phases = [",
+                  "    (pct_start * total_steps - 1, initial, max_lr),",
+                  "    (total_steps - 1, max_lr, final),",
+                  "]"]
+    if p["anneal_strategy"] == "cos":
+        anneal = f"end + (start - end) / 2.0 * ({d.f('cos', f'{d.pi} * pct')} + 1)"
+    elif p["anneal_strategy"] == "linear":
+        anneal = "(end - start) * pct + start"
+    else:
+        raise _Unsupported(f"onecycle anneal_strategy {p['anneal_strategy']!r}")
+    lines += [f"step = {d.minimum('t', 'total_steps - 1')}  # holds the final rate after the cycle",
+              "start_step = 0.0"]
+    if d.scalar:
+        return lines + [
+            "for i, (end_step, start, end) in enumerate(phases):",
+            "    if step <= end_step or i == len(phases) - 1:",
+            "        pct = (step - start_step) / (end_step - start_step)",
+            f"        return {anneal}",
+            "    start_step = end_step"]
+    return lines + [
+        "values = []",
+        "for end_step, start, end in phases:",
+        "    pct = (step - start_step) / (end_step - start_step)",
+        f"    values.append({anneal})",
+        "    start_step = end_step",
+        "lr = values[-1]",
+        "for (end_step, _, _), value in reversed(list(zip(phases, values))[:-1]):",
+        f"    lr = {d.where('step <= end_step', 'value', 'lr')}",
+        "return lr"]
+
+
+def _warmup_body(piece: _Piece, d: _Dialect) -> list[str]:
+    lines = _consts(warmup_steps=piece.length, start=piece.start, target=piece.target)
+    lines.append(f"p = {d.minimum('t / warmup_steps', '1.0')}")
+    shape = piece.shape
+    if shape == "linear":
+        lines.append("return start + (target - start) * p")
+    elif shape == "cosine":
+        lines.append(f"return start + (target - start) * (1.0 - {d.f('cos', f'{d.pi} * p')}) / 2.0")
+    elif shape == "1-sqrt":
+        lines.append(f"return start + (target - start) * (1.0 - {d.f('sqrt', '1.0 - p')})")
+    elif shape == "exponential":
+        lines.append("return start * (target / start) ** p")
+    elif shape == "constant":
+        lines = _consts(start=piece.start) + [f"return {d.full('start')}"]
+    else:
+        raise _Unsupported(f"warmup_shape {shape!r}")
+    return lines
+
+
+def _function(name: str, doc: str, body: list[str], d: _Dialect, details: str = "") -> str:
+    lines = [f"def {name}({d.arg}):"]
+    lines += _docstring(doc, details=details)
+    lines += ["    " + d.head()]
+    lines += ["    " + line if line else "" for line in body]
+    return "\n".join(lines)
+
+
+def _piece_function(piece: _Piece, d: _Dialect, horizon: int) -> str:
+    body = _warmup_body(piece, d) if piece.warmup else _own_body(piece.schedule, d, horizon)
+    clock = "" if piece.warmup else ", t on its own clock"
+    return _function(piece.name, f"lr(t) of the {_describe(piece)}{clock}.", body, d,
+                     details=_formula(piece))
+
+
+# -- expr formulas ----------------------------------------------------------------------------
+
+def _expr_env(p: dict) -> dict[str, float]:
+    return {k: v for k, v in p.items() if isinstance(v, float) and k not in WARMUP}
+
+
+class _ExprTranslator(ast.NodeTransformer):
+    """Rewrite a checked lrsched formula (numpy semantics, float64 numbers) for one dialect."""
+
+    def __init__(self, d: _Dialect, env: dict[str, float], target: str) -> None:
+        self.d = d
+        self.env = env
+        self.target = target
+        self.uses_t = False
+
+    def expr(self, text: str) -> ast.AST:
+        return ast.parse(text, mode="eval").body
+
+    def number(self, value: float) -> ast.AST:
+        node = ast.Constant(abs(float(value)))
+        return ast.UnaryOp(ast.USub(), node) if math.copysign(1.0, value) < 0 else node
+
+    def as_float(self, cond: ast.AST) -> ast.AST:
+        """A boolean as 1.0 / 0.0, as lrsched's comparisons give (remembering the boolean)."""
+        if self.d.scalar:
+            node = ast.Call(ast.Name("float"), [cond], [])
+        else:
+            node = self.call(f"{self.d.mod}.where", [cond, ast.Constant(1.0), ast.Constant(0.0)])
+        node.lrsched_bool = cond
+        return node
+
+    def call(self, dotted: str, args: list[ast.AST]) -> ast.AST:
+        parts = dotted.split(".")
+        func: ast.AST = ast.Name(parts[0])
+        for attr in parts[1:]:
+            func = ast.Attribute(func, attr)
+        return ast.Call(func, args, [])
+
+    def nonzero(self, node: ast.AST) -> ast.AST:
+        """`node` as a condition, as lrsched's `where` and logic read it (nonzero is true)."""
+        cond = getattr(node, "lrsched_bool", None)
+        return cond if cond is not None else ast.Compare(node, [ast.NotEq()], [ast.Constant(0.0)])
+
+    def refuse(self, what: str) -> CodegenError:
+        return CodegenError(f"expr: cannot translate {what} to {TARGET_NAMES[self.target]}")
+
+    def generic_visit(self, node: ast.AST) -> ast.AST:
+        raise self.refuse(f"'{type(node).__name__}'")
+
+    def visit_Constant(self, node: ast.Constant) -> ast.AST:
+        if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
+            raise self.refuse(f"the literal {node.value!r}")
+        return self.number(float(node.value))
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        if node.id == "t":
+            self.uses_t = True
+            return ast.Name("t")
+        if node.id in self.env:
+            return self.number(self.env[node.id])
+        if node.id == "pi":
+            return self.expr(self.d.pi)
+        if node.id == "e":
+            return self.expr(self.d.e)
+        raise self.refuse(f"the name '{node.id}'")
+
+    def visit_UnaryOp(self, node: ast.UnaryOp) -> ast.AST:
+        operand = self.visit(node.operand)
+        if isinstance(node.op, (ast.USub, ast.UAdd)):
+            return ast.UnaryOp(node.op, operand)
+        if isinstance(node.op, ast.Not):
+            cond = self.nonzero(operand)
+            if self.d.scalar:
+                return self.as_float(ast.UnaryOp(ast.Not(), cond))
+            return self.as_float(self.call(f"{self.d.mod}.logical_not", [cond]))
+        raise self.refuse(f"the operator {type(node.op).__name__}")
+
+    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
+        if not isinstance(node.op, (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod,
+                                    ast.Pow)):
+            raise self.refuse(f"the operator {type(node.op).__name__}")
+        return ast.BinOp(self.visit(node.left), node.op, self.visit(node.right))
+
+    def visit_Compare(self, node: ast.Compare) -> ast.AST:
+        for op in node.ops:
+            if not isinstance(op, (ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.Eq, ast.NotEq)):
+                raise self.refuse(f"the comparison {type(op).__name__}")
+        values = [self.visit(node.left)] + [self.visit(c) for c in node.comparators]
+        if self.d.scalar or len(node.ops) == 1:
+            return self.as_float(ast.Compare(values[0], list(node.ops), values[1:]))
+        pairs = [ast.Compare(values[i], [op], [values[i + 1]]) for i, op in enumerate(node.ops)]
+        out = pairs[0]
+        for pair in pairs[1:]:
+            out = self.call(f"{self.d.mod}.logical_and", [out, pair])
+        return self.as_float(out)
+
+    def visit_BoolOp(self, node: ast.BoolOp) -> ast.AST:
+        values = [self.nonzero(self.visit(v)) for v in node.values]
+        if self.d.scalar:
+            return self.as_float(ast.BoolOp(node.op, values))
+        func = "logical_and" if isinstance(node.op, ast.And) else "logical_or"
+        out = values[0]
+        for value in values[1:]:
+            out = self.call(f"{self.d.mod}.{func}", [out, value])
+        return self.as_float(out)
+
+    def visit_IfExp(self, node: ast.IfExp) -> ast.AST:
+        return self.where(self.visit(node.test), self.visit(node.body), self.visit(node.orelse))
+
+    def where(self, cond: ast.AST, a: ast.AST, b: ast.AST) -> ast.AST:
+        if self.d.scalar:
+            return ast.IfExp(self.nonzero(cond), a, b)
+        return self.call(f"{self.d.mod}.where", [self.nonzero(cond), a, b])
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        if not isinstance(node.func, ast.Name) or node.keywords:
+            raise self.refuse("this call")
+        name = node.func.id
+        args = [self.visit(a) for a in node.args]
+        d = self.d
+        if name in _FUNCS and len(args) == 1:
+            return self.call(_FUNCS[name][d.index], args)
+        if name in ("minimum", "maximum", "min", "max") and len(args) >= 2:
+            if d.scalar:
+                return self.call("min" if name.startswith("min") else "max", args)
+            func = f"{d.mod}.{'minimum' if name.startswith('min') else 'maximum'}"
+            out = args[0]
+            for arg in args[1:]:
+                out = self.call(func, [out, arg])
+            return out
+        if name == "where" and len(args) == 3:
+            return self.where(*args)
+        if name == "clip" and len(args) == 3:
+            if d.scalar:
+                return self.call("min", [self.call("max", [args[0], args[1]]), args[2]])
+            return self.call(f"{d.mod}.clip", args)
+        if name == "mod" and len(args) == 2:
+            return ast.BinOp(args[0], ast.Mod(), args[1])
+        if name == "sign" and len(args) == 1:
+            if d.scalar:
+                pos = ast.Compare(args[0], [ast.Gt()], [ast.Constant(0.0)])
+                neg = ast.Compare(args[0], [ast.Lt()], [ast.Constant(0.0)])
+                return ast.Call(ast.Name("float"), [ast.BinOp(pos, ast.Sub(), neg)], [])
+            return self.call(f"{d.mod}.sign", args)
+        raise self.refuse(f"the function {name}() with {len(args)} argument(s)")
+
+
+def _expr_body(schedule: Schedule, d: _Dialect, target: str = "") -> list[str]:
+    p = schedule.params
+    env = _expr_env(p)
+    try:
+        tree = ast.parse(p["expr"], mode="eval")
+    except SyntaxError:  # pragma: no cover - build() already checked the formula
+        raise CodegenError(f"expr: cannot parse {p['expr']!r}") from None
+    translator = _ExprTranslator(d, env, target or _TARGET_OF[d.name])
+    node = ast.fix_missing_locations(translator.visit(tree.body))
+    if not translator.uses_t and not d.scalar:
+        node = ast.parse(d.full(ast.unparse(node)), mode="eval").body
+    text = _pretty(node, 4 + len("return "))
+    shown = ", ".join(f"{k}={_lit(v)}" for k, v in env.items() if k in _names(tree))
+    lines = [f"# with {shown}"] if shown else []
+    return lines + [f"return {text}"]
+
+
+_PRECEDENCE = {ast.Add: 1, ast.Sub: 1, ast.Mult: 2, ast.Div: 2, ast.FloorDiv: 2, ast.Mod: 2,
+               ast.Pow: 3}
+
+
+def _precedence(node: ast.AST) -> int:
+    if isinstance(node, ast.BinOp):
+        return _PRECEDENCE[type(node.op)]
+    if isinstance(node, ast.UnaryOp):
+        return 2.5 if not isinstance(node.op, ast.Not) else 0
+    if isinstance(node, (ast.IfExp, ast.BoolOp, ast.Compare, ast.Lambda)):
+        return 0
+    return 9
+
+
+def _pretty(node: ast.AST, column: int, indent: int = 4) -> str:
+    """`node` as source, split over lines (inside parentheses) where it does not fit."""
+    text = ast.unparse(node)
+    if column + len(text) <= LINE:
+        return text
+    pad, inner = " " * indent, " " * (indent + 4)
+
+    def shown(child: ast.AST, parens: bool) -> str:
+        body = _pretty(child, indent + 4 + (2 if parens else 4), indent + 4)
+        return f"({body})" if parens and not body.startswith("(") else body
+
+    if isinstance(node, ast.Call) and node.args and not node.keywords:
+        args = ",\n".join(inner + _pretty(a, indent + 4, indent + 4) for a in node.args)
+        return f"{ast.unparse(node.func)}(\n{args},\n{pad})"
+    if isinstance(node, ast.BinOp):
+        level = _PRECEDENCE[type(node.op)]
+        operands, ops = [node.right], [node.op]
+        left = node.left
+        while level < 3 and isinstance(left, ast.BinOp) and _PRECEDENCE[type(left.op)] == level:
+            operands.insert(0, left.right)
+            ops.insert(0, left.op)
+            left = left.left
+        lines = [inner + shown(left, _precedence(left) < level)]
+        for op, operand in zip(ops, operands):
+            symbol = ast.unparse(ast.BinOp(ast.Name("a"), op, ast.Name("b")))[2:-2]
+            lines.append(f"{inner}{symbol} {shown(operand, _precedence(operand) <= level)}")
+        return "(\n" + "\n".join(lines) + f"\n{pad})"
+    if isinstance(node, ast.IfExp):
+        return (f"(\n{inner}{shown(node.body, True)}\n{inner}if {shown(node.test, True)}\n"
+                f"{inner}else {shown(node.orelse, True)}\n{pad})")
+    return text
+
+
+_TARGET_OF = {"math": "torch", "jnp": "optax", "keras": "keras"}
+
+
+def _names(tree: ast.AST) -> set[str]:
+    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+
+
+# -- snippet assembly -------------------------------------------------------------------------
+
+@dataclass
+class _Snippet:
+    target: str
+    schedule: Schedule
+    steps: int
+    imports: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    blocks: list[str] = field(default_factory=list)
+
+    def need(self, line: str) -> None:
+        if line not in self.imports:
+            self.imports.append(line)
+
+    def note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
+
+    def render(self) -> str:
+        s = self.schedule
+        head = _comment(f"lrsched schedule {_lit(s.label)} ({s.kind.name}) for "
+                        f"{TARGET_NAMES[self.target]}, exported for {self.steps} steps.")
+        if self.target in ("torch", "hf"):
+            head += _comment("lr(t) is the learning rate after t calls of scheduler.step().")
+        else:
+            head += _comment("lr(t) is the schedule called with the 0-based update count t.")
+        for note in self.notes:
+            head += _comment(note)
+        order = {"math": 0, "jax": 1, "jax.numpy": 1, "keras": 2, "optax": 2, "torch": 2,
+                 "transformers": 3}
+        stdlib = sorted(i for i in self.imports if i.split()[1].split(".")[0] in ("math",))
+        third = sorted((i for i in self.imports if i not in stdlib),
+                       key=lambda i: (order.get(i.split()[1], 2), i.split()[1],
+                                      i.startswith("from"), i))
+        parts = ["\n".join(head)]
+        imports = "\n".join(stdlib) + ("\n\n" if stdlib and third else "") + "\n".join(third)
+        if imports:
+            parts.append(imports)
+        text = "\n\n".join(parts)
+        for block in self.blocks:
+            sep = "\n\n\n" if block.lstrip().startswith(("def ", "class ", "@")) or \
+                _prev_is_def(text) else "\n\n"
+            text += sep + block
+        return _layout(text.rstrip()) + "\n"
+
+
+def _prev_is_def(text: str) -> bool:
+    """Whether the text so far ends inside a function or class (needs two blank lines)."""
+    last = [ln for ln in text.splitlines() if ln.strip()]
+    return bool(last) and last[-1].startswith((" ", "\t"))
+
+
+# -- PyTorch and Hugging Face -----------------------------------------------------------------
+
+def _base_lr(schedule: Schedule) -> float:
+    value = schedule.params.get("max_lr")
+    return float(value) if isinstance(value, float) and value > 0 else 1.0
+
+
+def _close(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=4e-16, abs_tol=0.0)
+
+
+def _torch_own_native(piece: _Piece, base: float, *, alone: bool, first: bool) -> str | None:
+    """A native torch.optim.lr_scheduler constructor computing the piece exactly, or None."""
+    s, p = piece.schedule, piece.params
+    name = s.kind.name
+    sched = "lr_scheduler."
+    uses_base = name not in ("cyclic", "onecycle")
+    if uses_base and p.get("max_lr") != base:
+        return None  # a phase with its own max_lr: the optimizer's lr is another one
+    if name == "constant":
+        return _call(sched + "LambdaLR", ["optimizer", "lambda t: 1.0"])
+    if name == "step":
+        return _call(sched + "StepLR", ["optimizer", _kw("step_size", p["step_size"]),
+                                        _kw("gamma", p["gamma"])])
+    if name == "multistep":
+        return _call(sched + "MultiStepLR", ["optimizer", _kw("milestones", list(p["milestones"])),
+                                             _kw("gamma", p["gamma"])])
+    if name == "exponential":
+        every, staircase, end = _decay_every(s)
+        if end is not None or not float(every).is_integer():
+            return None
+        if every == 1:
+            return _call(sched + "ExponentialLR", ["optimizer", _kw("gamma", p["gamma"])])
+        if staircase:
+            return _call(sched + "StepLR", ["optimizer", _kw("step_size", int(every)),
+                                            _kw("gamma", p["gamma"])])
+        return None
+    if name == "linear" and p["start_factor"] > 0.0:  # torch requires start_factor > 0
+        return _call(sched + "LinearLR", ["optimizer", _kw("start_factor", p["start_factor"]),
+                                          _kw("end_factor", p["end_factor"]),
+                                          _kw("total_iters", p["total_iters"])])
+    if name == "polynomial" and p["min_lr"] == 0.0:
+        return _call(sched + "PolynomialLR", ["optimizer", _kw("total_iters", p["max_update"]),
+                                              _kw("power", p["power"])])
+    if name == "cosine" and p["past_end"] == "continue":
+        return _call(sched + "CosineAnnealingLR", ["optimizer", _kw("T_max", p["cycle_length"]),
+                                                   _kw("eta_min", p["min_lr"])])
+    if name == "cosine_restarts" and float(p["cycle_length"]).is_integer() \
+            and float(p["cycle_mult"]).is_integer() and p["cycle_decay"] == 1.0 \
+            and p["cycle_limit"] is None:
+        return _call(sched + "CosineAnnealingWarmRestarts", [
+            "optimizer", _kw("T_0", int(p["cycle_length"])), _kw("T_mult", int(p["cycle_mult"])),
+            _kw("eta_min", p["min_lr"])])
+    if name == "cyclic" and (alone or not first):
+        # CyclicLR sets the optimizer's lr: first in a SequentialLR it would change the base
+        # of the schedulers after it.
+        return _call(sched + "CyclicLR", [
+            "optimizer", _kw("base_lr", p["min_lr"]), _kw("max_lr", p["max_lr"]),
+            _kw("step_size_up", p["step_size_up"]), _kw("step_size_down", p["step_size_down"]),
+            _kw("mode", p["mode"]), _kw("gamma", p["gamma"]), _kw("cycle_momentum", False)])
+    if name == "onecycle" and alone:
+        return _call(sched + "OneCycleLR", [
+            "optimizer", _kw("max_lr", p["max_lr"]), _kw("total_steps", p["total_steps"]),
+            _kw("pct_start", p["pct_start"]), _kw("anneal_strategy", p["anneal_strategy"]),
+            _kw("div_factor", p["div_factor"]), _kw("final_div_factor", p["final_div_factor"]),
+            _kw("three_phase", p["three_phase"]), _kw("cycle_momentum", False)])
+    return None
+
+
+def _torch_warmup_native(piece: _Piece, base: float) -> str | None:
+    """LinearLR when the warmup is linear from start > 0 up to the optimizer's lr."""
+    if piece.shape != "linear" or not 0.0 < piece.start <= base or not _close(piece.target, base):
+        return None
+    return _call("lr_scheduler.LinearLR", [
+        "optimizer", _kw("start_factor", piece.start / base), _kw("end_factor", 1.0),
+        _kw("total_iters", piece.length)])
+
+
+def _lambda(name: str) -> str:
+    return _call("lr_scheduler.LambdaLR", ["optimizer", f"lambda t: {name}(t) / BASE_LR"])
+
+
+def _math_compose(name: str, pieces: list[_Piece], doc: str) -> str:
+    """A scalar function choosing the piece that covers t (on the piece's own clock)."""
+    lines = [f"def {name}(t):"] + _docstring(doc)
+    for piece in pieces[:-1]:
+        end = piece.offset + piece.length
+        shift = f"t - {piece.offset}" if piece.offset else "t"
+        lines += [f"    if t < {end}:", f"        return {piece.name}({shift})"]
+    last = pieces[-1]
+    shift = f"t - {last.offset}" if last.offset else "t"
+    lines.append(f"    return {last.name}({shift})")
+    return "\n".join(lines)
+
+
+def _torch_scheduler(out: _Snippet, pieces: list[_Piece], base: float, steps: int,
+                     natives_allowed: bool = True) -> tuple[str, dict]:
+    """Definitions added to `out`; returns the body of make_scheduler and loop options."""
+    d = _Dialect("math")
+    opts: dict = {}
+    alone = len(pieces) == 1
+    natives: list[str | None] = []
+    for i, piece in enumerate(pieces):
+        if not natives_allowed:
+            natives.append(None)
+        elif piece.warmup:
+            natives.append(_torch_warmup_native(piece, base))
+        else:
+            natives.append(_torch_own_native(piece, base, alone=alone, first=i == 0))
+    own_native = any(n is not None for n, pc in zip(natives, pieces) if not pc.warmup)
+    # A constant after a LinearLR warmup is LinearLR alone (it holds end_factor afterwards).
+    if len(pieces) == 2 and pieces[1].schedule.kind.name == "constant" and natives[0] \
+            and natives[1] and pieces[0].schedule is pieces[1].schedule:
+        return f"return {_reindent(natives[0], 4)}", opts
+    if alone and natives[0] is not None:
+        if pieces[0].schedule.kind.name == "onecycle":
+            opts["stop"] = pieces[0].params["total_steps"] - 1
+            out.note("OneCycleLR raises after total_steps steps (and extrapolates at total_steps); "
+                     "lrsched holds the final rate from t = total_steps - 1, so lrsched_values "
+                     "stops stepping the scheduler there: do the same in training.")
+        return f"return {_reindent(natives[0], 4)}", opts
+    if own_native:
+        children = []
+        for piece, native in zip(pieces, natives):
+            if native is None:
+                out.blocks.append(_piece_function(piece, d, steps))
+                native = _lambda(piece.name)
+            children.append(native)
+        milestones = [pc.offset for pc in pieces[1:]]
+        body = ["schedulers = ["] + [f"    {_reindent(c, 4)}," for c in children] + ["]"]
+        body.append(_call("return lr_scheduler.SequentialLR", [
+            "optimizer", "schedulers", _kw("milestones", milestones)]))
+        return "\n    ".join("\n".join(body).split("\n")), opts
+    # One LambdaLR with the whole schedule in closed form.
+    if alone:
+        pieces[0].name = "lr_at"
+        out.blocks.append(_piece_function(pieces[0], d, steps))
+    else:
+        for piece in pieces:
+            out.blocks.append(_piece_function(piece, d, steps))
+        out.blocks.append(_math_compose("lr_at", pieces, "lr(t) of the whole schedule."))
+    return f"return {_lambda('lr_at')}", opts
+
+
+def _torch_values(plateau: bool, warmup: int = 0, stop: int | None = None) -> str:
+    lines = ["def lrsched_values(steps):",
+             '    """lr(t), t = 0 .. steps-1, read from a real optimizer and scheduler."""',
+             "    param = torch.nn.Parameter(torch.zeros(1))",
+             "    optimizer = torch.optim.SGD([param], lr=BASE_LR)"]
+    if plateau and warmup:
+        lines.append("    warmup, scheduler = make_schedulers(optimizer)")
+    else:
+        lines.append("    scheduler = make_scheduler(optimizer)")
+    lines += ["    values = []",
+              "    for t in range(steps):"]
+    if stop is not None:
+        lines.append(f"        if 0 < t <= {stop}:  # OneCycleLR: hold after the cycle")
+    else:
+        lines.append("        if t:")
+    lines.append("            optimizer.step()")
+    if plateau and warmup:
+        lines += [f"            if t <= {warmup}:",
+                  "                warmup.step()",
+                  "            else:",
+                  "                scheduler.step(METRIC[t - 1])"]
+    elif plateau:
+        lines.append("            scheduler.step(METRIC[t - 1])  # the metric seen so far")
+    else:
+        lines.append("            scheduler.step()")
+    lines += ['        values.append(optimizer.param_groups[0]["lr"])',
+              "    return values"]
+    return "\n".join(lines)
+
+
+def _usage(target: str, base: float, plateau: bool = False, warmup: int = 0) -> str:
+    opt = f"torch.optim.SGD(model.parameters(), lr={_lit(base)})"
+    lines = ["# In your training code:", f"#     optimizer = {opt}"]
+    if plateau and warmup:
+        lines += ["#     warmup, scheduler = make_schedulers(optimizer)",
+                  "#     after each step t = 1, 2, ...: optimizer.step(), then",
+                  f"#     warmup.step() while t <= {warmup}, scheduler.step(metric) after"]
+    else:
+        lines.append("#     scheduler = make_scheduler(optimizer)")
+        if plateau:
+            lines.append("#     after each step: optimizer.step(), then scheduler.step(metric)")
+        else:
+            lines.append("#     after each step: optimizer.step(), then scheduler.step()")
+    return "\n".join(lines)
+
+
+def _metric_lines(schedule: Schedule, steps: int, target: str) -> list[str]:
+    metric = schedule.metric
+    needed = steps - 1
+    size = 0 if metric is None else int(metric.size)
+    if size < needed:
+        raise CodegenError(f"{target}: the plateau's metric has {size} values but {steps} steps "
+                           f"need {needed} (lr(t) has seen metric[0..t-1]); give more values or "
+                           f"export at most {size + 1} steps")
+    if needed > MAX_EMBEDDED:
+        p = schedule.params
+        if p["file"] is not None:
+            column = f", {_lit(p['column'])}" if p["column"] is not None else ""
+            how = (f"METRIC = read_metric_column({_lit(p['file'])}{column}).tolist() (from "
+                   "lrsched_cli.files)")
+        elif p["metric"] is not None:
+            how = ("save it as a CSV file, give it as file: and read it with METRIC = "
+                   "read_metric_column(FILE).tolist() (from lrsched_cli.files)")
+        else:
+            how = (f"METRIC = synthetic_loss({size}, {p['seed']}).tolist() (from "
+                   "lrsched_cli.kinds), or your own validation metric")
+        raise CodegenError(f"{target}: the plateau's metric has {needed:,} values to embed, more "
+                           f"than {MAX_EMBEDDED:,}; load it in the snippet instead: {how}")
+    values = [float(v) for v in metric[:needed]]
+    source = ("the monitored metric" if schedule.params["metric"] is not None or
+              schedule.params["file"] is not None else
+              f"lrsched's synthetic loss curve (seed {schedule.params['seed']})")
+    return _list_block("METRIC", values, comment=f"{source}, one value per step: lr(t) has seen "
+                                                 "METRIC[0 .. t-1]")
+
+
+def _plateau_kwargs(p: dict) -> list[str]:
+    return [_kw("mode", p["mode"]), _kw("factor", p["factor"]), _kw("patience", p["patience"]),
+            _kw("threshold", p["threshold"]), _kw("threshold_mode", p["threshold_mode"]),
+            _kw("cooldown", p["cooldown"]), _kw("min_lr", p["min_lr"]), _kw("eps", p["eps"])]
+
+
+def _torch_plateau(out: _Snippet, schedule: Schedule, steps: int, hf: bool) -> None:
+    p = schedule.params
+    base = _base_lr(schedule)
+    warmup = p["warmup_steps"]
+    out.blocks.append("\n".join(_metric_lines(schedule, steps, out.target)))
+    if hf and not warmup:
+        out.need("from transformers import get_scheduler")
+        kwargs = "{" + ", ".join(f"{_lit(k.split('=')[0])}: {k.split('=', 1)[1]}"
+                                 for k in _plateau_kwargs(p)) + "}"
+        scheduler = "    return " + _call("get_scheduler", [
+            '"reduce_lr_on_plateau"', "optimizer", f"scheduler_specific_kwargs={kwargs}"])
+    else:
+        if hf:
+            out.note("Hugging Face's reduce_lr_on_plateau has no warmup: PyTorch's "
+                     "ReduceLROnPlateau after a warmup scheduler.")
+        scheduler = "    return " + _call("lr_scheduler.ReduceLROnPlateau",
+                                          ["optimizer"] + _plateau_kwargs(p))
+    if warmup:
+        pieces = _flatten(schedule)
+        _name_pieces(pieces, "lr")
+        warm = pieces[0]
+        native = _torch_warmup_native(warm, base)
+        if native is None:
+            out.blocks.append(_piece_function(warm, _Dialect("math"), steps))
+            native = _lambda(warm.name)
+        plateau_call = scheduler.strip().removeprefix("return ")
+        body = ["def make_schedulers(optimizer):",
+                '    """A warmup scheduler for the first steps, then ReduceLROnPlateau."""',
+                f"    warmup = {_reindent(native, 4)}",
+                f"    scheduler = {_reindent(plateau_call, 0)}",
+                "    return warmup, scheduler"]
+        out.blocks.append("\n".join(body))
+    else:
+        doc = '    """The scheduler for an optimizer with lr=BASE_LR: step(metric)."""'
+        out.blocks.append("\n".join(["def make_scheduler(optimizer):", doc, scheduler]))
+    out.blocks.append(_usage(out.target, base, plateau=True, warmup=warmup))
+    out.blocks.append(_torch_values(True, warmup))
+
+
+def _torch(schedule: Schedule, steps: int, out: _Snippet | None = None,
+           natives_allowed: bool = True) -> str:
+    out = out or _Snippet("torch", schedule, steps)
+    base = _base_lr(schedule)
+    out.need("import torch")
+    if out.target == "torch":
+        out.need("from torch.optim import lr_scheduler")
+    out.blocks.append(f"BASE_LR = {_lit(base)}  # the optimizer's lr (lrsched's max_lr)")
+    if schedule.kind.name == "plateau":
+        if out.target == "torch" or schedule.params["warmup_steps"]:
+            out.need("from torch.optim import lr_scheduler")
+        _torch_plateau(out, schedule, steps, hf=out.target == "hf")
+        return _finish(out)
+    out.need("from torch.optim import lr_scheduler")
+    pieces = _flatten(schedule)
+    _name_pieces(pieces, "lr")
+    body, opts = _torch_scheduler(out, pieces, base, steps, natives_allowed)
+    doc = '    """The scheduler for an optimizer created with lr=BASE_LR."""'
+    out.blocks.append("\n".join(["def make_scheduler(optimizer):", doc, "    " + body]))
+    out.blocks.append(_usage(out.target, base))
+    out.blocks.append(_torch_values(False, stop=opts.get("stop")))
+    return _finish(out)
+
+
+def _finish(out: _Snippet) -> str:
+    text = out.render()
+    if "math." in text and "import math" not in out.imports:
+        out.need("import math")
+        text = out.render()
+    return text
+
+
+# Hugging Face ---------------------------------------------------------------------------------
+
+def _hf_native(schedule: Schedule) -> tuple[str, int, int | None, dict] | None:
+    """(scheduler type, num_warmup_steps, num_training_steps, scheduler_specific_kwargs) when a
+    transformers scheduler computes exactly this schedule, else None."""
+    p = schedule.params
+    name = schedule.kind.name
+    warmup = p["warmup_steps"]
+    from_zero = warmup == 0 or (p["warmup_shape"] == "linear" and p["warmup_start_lr"] == 0.0)
+    if name == "wsd":
+        shapes = ("linear", "cosine", "1-sqrt")
+        if warmup and (p["warmup_shape"] not in shapes or p["warmup_start_lr"] != p["min_lr"]):
+            return None
+        kwargs = {"num_decay_steps": p["decay_steps"]}
+        if warmup and p["warmup_shape"] != "linear":
+            kwargs["warmup_type"] = p["warmup_shape"]
+        kwargs["decay_type"] = p["decay_type"]
+        if p["min_lr"]:
+            kwargs["min_lr_ratio"] = p["min_lr"] / p["max_lr"]
+        return "warmup_stable_decay", warmup, warmup + p["stable_steps"] + p["decay_steps"], kwargs
+    if not from_zero:
+        return None
+    if name == "constant":
+        return ("constant_with_warmup", warmup, None, {}) if warmup else ("constant", 0, None, {})
+    if name == "polynomial":
+        total = warmup + p["max_update"]
+        if p["min_lr"] == 0.0 and p["power"] == 1.0:
+            return "linear", warmup, total, {}
+        if p["max_lr"] > p["min_lr"]:
+            return "polynomial", warmup, total, {"lr_end": p["min_lr"], "power": p["power"]}
+        return None
+    if name == "linear" and p["start_factor"] == 1.0 and p["end_factor"] == 0.0:
+        return "linear", warmup, warmup + p["total_iters"], {}
+    if name == "cosine" and p["past_end"] == "continue":
+        length = p["cycle_length"]
+        if length.is_integer():
+            total, cycles = warmup + int(length), 0.5
+        elif (2 * length).is_integer():
+            total, cycles = warmup + int(2 * length), 1.0
+        else:
+            return None
+        kwargs = {} if cycles == 0.5 else {"num_cycles": cycles}
+        if p["min_lr"] == 0.0:
+            return "cosine", warmup, total, kwargs
+        return "cosine_with_min_lr", warmup, total, {**kwargs, "min_lr": p["min_lr"]}
+    if name == "cosine_restarts":
+        length, cycles = p["cycle_length"], p["cycle_limit"]
+        if not (p["cycle_mult"] == 1.0 and p["cycle_decay"] == 1.0 and p["min_lr"] == 0.0
+                and cycles is not None and length.is_integer() and cycles <= 100_000):
+            return None
+        span = int(length) * cycles
+        # transformers finds the cycle as (num_cycles * progress) % 1.0: exact at every restart?
+        for j in range(1, cycles):
+            if (float(cycles) * (float(j * int(length)) / float(span))) % 1.0 != 0.0:
+                return None
+        return "cosine_with_restarts", warmup, warmup + span, {"num_cycles": cycles}
+    if name == "inverse_sqrt":
+        return "inverse_sqrt", warmup, None, {"timescale": p["timescale"]}
+    return None
+
+
+def _hf(schedule: Schedule, steps: int) -> str:
+    out = _Snippet("hf", schedule, steps)
+    if schedule.kind.name == "plateau":
+        out.need("import torch")
+        if schedule.params["warmup_steps"]:
+            out.need("from torch.optim import lr_scheduler")
+        out.blocks.append(f"BASE_LR = {_lit(_base_lr(schedule))}  # the optimizer's lr "
+                          "(lrsched's max_lr)")
+        _torch_plateau(out, schedule, steps, hf=True)
+        return _finish(out)
+    native = _hf_native(schedule)
+    if native is None:
+        out.note("Hugging Face transformers has no scheduler type for this schedule: a PyTorch "
+                 "LambdaLR with lrsched's closed form (what get_scheduler builds too).")
+        return _torch(schedule, steps, out, natives_allowed=False)
+    kind, warmup, total, kwargs = native
+    base = _base_lr(schedule)
+    out.need("import torch")
+    out.need("from transformers import get_scheduler")
+    out.blocks.append(f"BASE_LR = {_lit(base)}  # the optimizer's lr (lrsched's max_lr)")
+    args = [_lit(kind), "optimizer"]
+    if kind != "constant":
+        args.append(_kw("num_warmup_steps", warmup))
+    if total is not None:
+        args.append(_kw("num_training_steps", total))
+    if kwargs:
+        args.append(f"scheduler_specific_kwargs={_lit(kwargs)}")
+    call = _call("get_scheduler", args)
+    doc = '    """The scheduler for an optimizer created with lr=BASE_LR."""'
+    out.blocks.append("\n".join(["def make_scheduler(optimizer):", doc, f"    return {call}"]))
+    out.blocks.append(_usage("hf", base))
+    out.blocks.append(_torch_values(False))
+    return _finish(out)
+
+
+# -- optax ------------------------------------------------------------------------------------
+
+def _optax_own_native(piece: _Piece, steps: int, note: list[str]) -> str | None:
+    p = piece.params
+    name = piece.schedule.kind.name
+    if name == "constant":
+        return _call("optax.constant_schedule", [_lit(p["max_lr"])])
+    if name in ("step", "exponential"):
+        every, staircase, end = _decay_every(piece.schedule)
+        return _call("optax.exponential_decay", [
+            _kw("init_value", p["max_lr"]), _kw("transition_steps", every),
+            _kw("decay_rate", p["gamma"])] + ([_kw("staircase", True)] if staircase else []) +
+            ([_kw("end_value", end)] if end is not None else []))
+    if name == "multistep":
+        counts: dict[int, int] = {}
+        for m in p["milestones"]:
+            counts[m] = counts.get(m, 0) + 1
+        scales = {m: p["gamma"] ** c for m, c in sorted(counts.items())}
+        return _call("optax.piecewise_constant_schedule", [
+            _kw("init_value", p["max_lr"]), f"boundaries_and_scales={_lit(scales)}"])
+    if name == "linear":
+        return _call("optax.linear_schedule", [
+            _kw("init_value", p["max_lr"] * p["start_factor"]),
+            _kw("end_value", p["max_lr"] * p["end_factor"]),
+            _kw("transition_steps", p["total_iters"])])
+    if name == "polynomial":
+        return _call("optax.polynomial_schedule", [
+            _kw("init_value", p["max_lr"]), _kw("end_value", p["min_lr"]),
+            _kw("power", p["power"]), _kw("transition_steps", p["max_update"])])
+    if name == "cosine" and p["past_end"] == "hold":
+        return _call("optax.cosine_decay_schedule", [
+            _kw("init_value", p["max_lr"]), _kw("decay_steps", p["cycle_length"]),
+            _kw("alpha", p["min_lr"] / p["max_lr"])])
+    if name == "cosine_restarts" and p["cycle_mult"] != 1.0:
+        return _sgdr(p, steps, note)
+    return None
+
+
+def _sgdr(p: dict, steps: int, note: list[str]) -> str | None:
+    starts, lengths = [0.0], [float(p["cycle_length"])]
+    limit = p["cycle_limit"]
+    while starts[-1] + lengths[-1] <= steps and (limit is None or len(starts) < limit):
+        if len(starts) >= MAX_SGDR_CYCLES:
+            return None
+        starts.append(starts[-1] + lengths[-1])
+        lengths.append(lengths[-1] * p["cycle_mult"])
+    cycles = len(starts)
+    if limit is None or cycles < limit:
+        note.append(f"sgdr_schedule lists {cycles} cycles, enough for the exported {steps} steps; "
+                    "after them optax holds min_lr where lrsched restarts: list more for a longer "
+                    "run.")
+    peak = (f"{_lit(p['max_lr'])} * {_lit(p['cycle_decay'])} ** i" if p["cycle_decay"] != 1.0
+            else _lit(p["max_lr"]))
+    return _Code(
+        "optax.sgdr_schedule([\n"
+        "    dict(\n"
+        f"        init_value={peak},\n"
+        f"        peak_value={peak},\n"
+        "        warmup_steps=0,\n"
+        "        decay_steps=length,\n"
+        f"        end_value={_lit(p['min_lr'])},\n"
+        "    )\n"
+        f"    for i, length in enumerate(restart_lengths({_lit(float(p['cycle_length']))}, "
+        f"{_lit(p['cycle_mult'])}, {cycles}))\n"
+        "])")
+
+
+RESTART_LENGTHS = '''\
+def restart_lengths(cycle_length, cycle_mult, cycles):
+    """The lengths of the first `cycles` restart cycles."""
+    lengths = [cycle_length]
+    while len(lengths) < cycles:
+        lengths.append(lengths[-1] * cycle_mult)
+    return lengths'''
+
+
+def _optax_fused(schedule: Schedule) -> str | None:
+    """One optax function for a linear warmup and the schedule after it."""
+    p = schedule.params
+    warmup = p["warmup_steps"]
+    if not warmup or p["warmup_shape"] != "linear" or schedule.kind.name == "sequence":
+        return None
+    name = schedule.kind.name
+    start = p["warmup_start_lr"]
+    if not _close(_first_value(schedule), p["max_lr"]):
+        return None
+    if name == "constant":
+        return _call("optax.warmup_constant_schedule", [
+            _kw("init_value", start), _kw("peak_value", p["max_lr"]), _kw("warmup_steps", warmup)])
+    if name == "cosine" and p["past_end"] == "hold" and (warmup + p["cycle_length"]) - warmup == \
+            p["cycle_length"]:
+        return _call("optax.warmup_cosine_decay_schedule", [
+            _kw("init_value", start), _kw("peak_value", p["max_lr"]), _kw("warmup_steps", warmup),
+            _kw("decay_steps", warmup + p["cycle_length"]), _kw("end_value", p["min_lr"])])
+    if name in ("step", "exponential"):
+        every, staircase, end = _decay_every(schedule)
+        return _call("optax.warmup_exponential_decay_schedule", [
+            _kw("init_value", start), _kw("peak_value", p["max_lr"]), _kw("warmup_steps", warmup),
+            _kw("transition_steps", every), _kw("decay_rate", p["gamma"])] +
+            ([_kw("staircase", True)] if staircase else []) +
+            ([_kw("end_value", end)] if end is not None else []))
+    return None
+
+
+def _optax(schedule: Schedule, steps: int) -> str:
+    out = _Snippet("optax", schedule, steps)
+    if schedule.kind.name == "plateau":
+        raise CodegenError(
+            "optax: plateau has no optax schedule: optax.contrib.reduce_on_plateau cuts after "
+            "`patience` bad steps (PyTorch after patience+1), only minimises, has no eps and "
+            "scales the updates, not the learning rate; use --to torch or --to hf")
+    out.need("import jax")
+    out.need("import optax")
+    out.blocks.append(
+        "\n".join(_comment("lrsched computes in float64; so does jax with x64 enabled (else it "
+                           "computes in float32, about 1e-7 off). Optax's optimizers count "
+                           "updates in int32, which makes some optax schedules compute in "
+                           "float32 even so.")) +
+        '\njax.config.update("jax_enable_x64", True)')
+    d = _Dialect("jnp")
+    fused = _optax_fused(schedule)
+    if fused is not None:
+        expr = fused
+    else:
+        pieces = _flatten(schedule)
+        _name_pieces(pieces, "schedule")
+        parts = []
+        for piece in pieces:
+            native = None
+            if piece.warmup and piece.shape == "linear":
+                native = _call("optax.linear_schedule", [
+                    _kw("init_value", piece.start), _kw("end_value", piece.target),
+                    _kw("transition_steps", piece.length)])
+            elif not piece.warmup:
+                notes: list[str] = []
+                native = _optax_own_native(piece, steps, notes)
+                for text in notes:
+                    out.note(text)
+                if native is None and piece.schedule.kind.name == "cosine":
+                    out.note("optax's cosine_decay_schedule holds min_lr after decay_steps; "
+                             "lrsched's cosine (past_end: continue) rises again as PyTorch's "
+                             "does: a jnp function.")
+            if native is None:
+                if len(pieces) == 1:
+                    piece.name = "schedule"
+                out.blocks.append(_piece_function(piece, d, steps))
+                native = piece.name
+            parts.append(native)
+        if len(pieces) == 1:
+            expr = parts[0]
+        else:
+            expr = _call("optax.join_schedules", [
+                "schedules=[\n" + "".join(f"    {_reindent(x, 4)},\n" for x in parts) + "]",
+                _kw("boundaries", [pc.offset for pc in pieces[1:]])])
+    if "jnp." in "\n".join(out.blocks):
+        out.need("import jax.numpy as jnp")
+    if "restart_cycles(" in "\n".join(out.blocks):
+        out.blocks.insert(1, RESTART_CYCLES)
+    if "restart_lengths(" in expr:
+        out.blocks.append(RESTART_LENGTHS)
+    if expr != "schedule":
+        out.blocks.append(f"schedule = {expr}")
+    out.blocks.append("# In your training code:\n#     optimizer = optax.sgd(learning_rate=schedule)")
+    out.blocks.append("\n".join([
+        "def lrsched_values(steps):",
+        '    """lr(t), t = 0 .. steps-1: the schedule called with the update count t."""',
+        "    return [float(schedule(t)) for t in range(steps)]"]))
+    return _finish(out)
+
+
+# -- Keras ------------------------------------------------------------------------------------
+
+KERAS = "keras.optimizers.schedules."
+
+
+def _keras_own_native(piece: _Piece) -> str | None:
+    p = piece.params
+    name = piece.schedule.kind.name
+    if name in ("step", "exponential"):
+        every, staircase, end = _decay_every(piece.schedule)
+        if end is not None:
+            return None
+        return _call(KERAS + "ExponentialDecay", [
+            _kw("initial_learning_rate", p["max_lr"]), _kw("decay_steps", every),
+            _kw("decay_rate", p["gamma"])] + ([_kw("staircase", True)] if staircase else []))
+    if name == "multistep":
+        milestones = sorted(set(p["milestones"]))
+        levels = [p["max_lr"] * p["gamma"] ** sum(1 for m in p["milestones"] if m <= b)
+                  for b in [0] + milestones]
+        return _Code(_call(KERAS + "PiecewiseConstantDecay", [
+            # Keras changes the value one step after a boundary: boundary = milestone - 1
+            _kw("boundaries", [m - 1 for m in milestones]), _kw("values", levels)]))
+    if name == "linear":
+        return _call(KERAS + "PolynomialDecay", [
+            _kw("initial_learning_rate", p["max_lr"] * p["start_factor"]),
+            _kw("decay_steps", p["total_iters"]),
+            _kw("end_learning_rate", p["max_lr"] * p["end_factor"]), _kw("power", 1.0)])
+    if name == "polynomial":
+        return _call(KERAS + "PolynomialDecay", [
+            _kw("initial_learning_rate", p["max_lr"]), _kw("decay_steps", p["max_update"]),
+            _kw("end_learning_rate", p["min_lr"]), _kw("power", p["power"])])
+    if name == "cosine" and p["past_end"] == "hold":
+        return _call(KERAS + "CosineDecay", [
+            _kw("initial_learning_rate", p["max_lr"]), _kw("decay_steps", p["cycle_length"]),
+            _kw("alpha", p["min_lr"] / p["max_lr"])])
+    if name == "cosine_restarts" and p["cycle_mult"] == 1.0 and p["cycle_limit"] is None \
+            and (p["cycle_decay"] == 1.0 or p["min_lr"] == 0.0):
+        return _call(KERAS + "CosineDecayRestarts", [
+            _kw("initial_learning_rate", p["max_lr"]), _kw("first_decay_steps", p["cycle_length"]),
+            _kw("t_mul", 1.0), _kw("m_mul", p["cycle_decay"]),
+            _kw("alpha", p["min_lr"] / p["max_lr"])])
+    return None
+
+
+def _keras_fused(schedule: Schedule) -> str | None:
+    p = schedule.params
+    if schedule.kind.name == "cosine" and p["past_end"] == "hold" and p["warmup_steps"] \
+            and p["warmup_shape"] == "linear" and _close(_first_value(schedule), p["max_lr"]):
+        return _call(KERAS + "CosineDecay", [
+            _kw("initial_learning_rate", p["warmup_start_lr"]),
+            _kw("decay_steps", p["cycle_length"]), _kw("alpha", p["min_lr"] / p["max_lr"]),
+            _kw("warmup_target", p["max_lr"]), _kw("warmup_steps", p["warmup_steps"])])
+    return None
+
+
+KERAS_CLASS = '''\
+class LrschedSchedule(keras.optimizers.schedules.LearningRateSchedule):
+{doc}
+
+    def __init__(self):
+        super().__init__()
+{init}
+
+    def __call__(self, step):
+        t = ops.cast(step, keras.config.floatx())
+        lr = self.pieces[0](t)
+        for boundary, piece in zip(self.boundaries, self.pieces[1:]):
+            lr = ops.where(t < boundary, lr, piece(t - boundary))
+        return lr
+
+    def get_config(self):
+        return {{}}  # every value is written into the class'''
+
+
+def _keras(schedule: Schedule, steps: int) -> str:
+    out = _Snippet("keras", schedule, steps)
+    if schedule.kind.name == "plateau":
+        raise CodegenError(
+            "keras: plateau has no Keras schedule: the ReduceLROnPlateau callback cuts after "
+            "`patience` bad epochs (PyTorch after patience+1) with an absolute min_delta; use "
+            "--to torch or --to hf")
+    out.need("import keras")
+    out.note("Keras computes in float32 (its floatx): expect about 1e-7 relative difference "
+             "from lrsched's float64 values.")
+    p = schedule.params
+    fused = _keras_fused(schedule)
+    if schedule.kind.name == "constant" and not p["warmup_steps"]:
+        out.blocks.append(f"learning_rate = {_lit(p['max_lr'])}  # a constant needs no schedule")
+        out.blocks.append("# In your training code:\n"
+                          "#     optimizer = keras.optimizers.SGD(learning_rate=learning_rate)")
+        out.blocks.append("\n".join([
+            "def lrsched_values(steps):",
+            '    """lr(t), t = 0 .. steps-1."""',
+            "    return [float(learning_rate)] * steps"]))
+        return _finish(out)
+    d = _Dialect("keras")
+    pieces = _flatten(schedule)
+    _name_pieces(pieces, "lr")
+    natives: list[str | None] = []
+    if fused is not None:
+        natives = [fused]
+        pieces = pieces[-1:]
+    else:
+        for piece in pieces:
+            if piece.warmup and piece.shape == "linear":
+                natives.append(_call(KERAS + "PolynomialDecay", [
+                    _kw("initial_learning_rate", piece.start), _kw("decay_steps", piece.length),
+                    _kw("end_learning_rate", piece.target), _kw("power", 1.0)]))
+            elif piece.warmup:
+                natives.append(None)
+            else:
+                native = _keras_own_native(piece)
+                if native is None and piece.schedule.kind.name == "cosine_restarts" and \
+                        piece.params["cycle_mult"] != 1.0:
+                    out.note("Keras' CosineDecayRestarts finds the cycle with a float32 "
+                             "logarithm, which can put a restart a step late: the cycles are "
+                             "listed instead.")
+                natives.append(native)
+    if "restart_cycles(" in "\n".join(_piece_source(pc, d, steps) for pc, n in zip(pieces, natives)
+                                      if n is None):
+        out.blocks.append(RESTART_CYCLES)
+    if len(pieces) == 1 and natives[0] is not None:
+        out.blocks.append(f"schedule = {natives[0]}")
+    else:
+        out.need("from keras import ops")
+        members = []
+        for piece, native in zip(pieces, natives):
+            if native is None:
+                out.blocks.append(_piece_function(piece, d, steps))
+                members.append(piece.name)
+            else:
+                members.append(native)
+        init = ["self.pieces = ["] + [f"    {_reindent(m, 4)}," for m in members] + ["]"]
+        init.append(f"self.boundaries = {_lit([float(pc.offset) for pc in pieces[1:]])}")
+        kinds = ", then ".join(_describe(pc).split(":")[0] for pc in pieces)
+        doc = f"lrsched's schedule: {kinds}; each piece runs on its own clock."
+        init_lines = "\n".join(init).split("\n")
+        out.blocks.append(KERAS_CLASS.format(
+            doc="\n".join(_docstring(doc)),
+            init="\n".join(" " * 8 + ln if ln else "" for ln in init_lines)))
+        out.blocks.append("schedule = LrschedSchedule()")
+    out.blocks.append("# In your training code:\n"
+                      "#     optimizer = keras.optimizers.SGD(learning_rate=schedule)")
+    out.blocks.append("\n".join([
+        "def lrsched_values(steps):",
+        '    """lr(t), t = 0 .. steps-1: the schedule called with the update count t."""',
+        "    return [float(schedule(t)) for t in range(steps)]"]))
+    return _finish(out)
+
+
+def _piece_source(piece: _Piece, d: _Dialect, steps: int) -> str:
+    try:
+        return _piece_function(piece, d, steps)
+    except _NeedsFeedback:  # pragma: no cover - plateau is refused before
+        return ""
+
+
+# -- tables for what this module does not know ------------------------------------------------
+
+def _table(schedule: Schedule, target: str, steps: int, reason: str) -> str:
+    if steps > MAX_EMBEDDED:
+        raise CodegenError(f"{target}: {reason}, and {steps:,} steps are too many to tabulate "
+                           f"(at most {MAX_EMBEDDED:,}); export fewer steps")
+    try:
+        values = [float(v) for v in evaluate(schedule, steps)]
+    except (SpecError, ExprError) as exc:
+        raise CodegenError(str(exc)) from None
+    out = _Snippet(target, schedule, steps)
+    out.note(f"{reason}: the values lrsched computes are tabulated for t = 0 .. {steps - 1}, and "
+             "the last one is held after that.")
+    table = "\n".join(_list_block("VALUES", values))
+    if target in ("torch", "hf"):
+        base = _base_lr(schedule)
+        out.need("import torch")
+        out.need("from torch.optim import lr_scheduler")
+        out.blocks.append(f"BASE_LR = {_lit(base)}  # the optimizer's lr")
+        out.blocks.append(table)
+        out.blocks.append("\n".join([
+            "def make_scheduler(optimizer):",
+            '    """The scheduler for an optimizer created with lr=BASE_LR."""',
+            "    return " + _call("lr_scheduler.LambdaLR", [
+                "optimizer", "lambda t: VALUES[min(t, len(VALUES) - 1)] / BASE_LR"],
+                indent=4).lstrip()]))
+        out.blocks.append(_usage(target, base))
+        out.blocks.append(_torch_values(False))
+    elif target == "optax":
+        out.need("import jax")
+        out.need("import jax.numpy as jnp")
+        out.blocks.append('jax.config.update("jax_enable_x64", True)  # float64, as lrsched')
+        out.blocks.append(table)
+        out.blocks.append("\n".join([
+            "def schedule(count):",
+            '    """lr(count), held at the last tabulated value."""',
+            "    return jnp.asarray(VALUES)[jnp.clip(count, 0, len(VALUES) - 1)]"]))
+        out.blocks.append("# In your training code:\n"
+                          "#     optimizer = optax.sgd(learning_rate=schedule)")
+        out.blocks.append("\n".join([
+            "def lrsched_values(steps):",
+            '    """lr(t), t = 0 .. steps-1: the schedule called with t."""',
+            "    return [float(schedule(t)) for t in range(steps)]"]))
+    else:
+        out.need("import keras")
+        out.need("from keras import ops")
+        out.blocks.append(table)
+        out.blocks.append("\n".join([
+            "class LrschedSchedule(keras.optimizers.schedules.LearningRateSchedule):",
+            '    """lr(step) from a table, held at the last value."""',
+            "",
+            "    def __call__(self, step):",
+            "        index = ops.clip(ops.cast(step, \"int32\"), 0, len(VALUES) - 1)",
+            "        return ops.take(ops.convert_to_tensor(VALUES), index)",
+            "",
+            "    def get_config(self):",
+            "        return {}"]))
+        out.blocks.append("schedule = LrschedSchedule()")
+        out.blocks.append("# In your training code:\n"
+                          "#     optimizer = keras.optimizers.SGD(learning_rate=schedule)")
+        out.blocks.append("\n".join([
+            "def lrsched_values(steps):",
+            '    """lr(t), t = 0 .. steps-1: the schedule called with t."""',
+            "    return [float(schedule(t)) for t in range(steps)]"]))
+    return _finish(out)
+
+
+# -- entry point ------------------------------------------------------------------------------
+
+_GENERATORS: dict[str, Callable[[Schedule, int], str]] = {
+    "torch": lambda s, n: _torch(s, n), "hf": _hf, "optax": _optax, "keras": _keras}
+
+
+def snippet(schedule: Schedule, target: str, steps: int) -> str:
+    """A complete, runnable Python snippet that builds `schedule` in `target` (one of TARGETS)
+    and defines `lrsched_values(steps)`, the learning rates it gives for t = 0 .. steps-1.
+
+    Raises CodegenError (one line) when the target cannot express the schedule.
+    """
+    if target not in TARGETS:
+        raise CodegenError(f"unknown target {target!r}; choose one of: {', '.join(TARGETS)}")
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        raise CodegenError(f"steps must be an integer >= 1 (received {steps!r})")
+    try:
+        _check_known(schedule)
+        return _GENERATORS[target](schedule, steps)
+    except _Unsupported as why:
+        return _table(schedule, target, steps, str(why))
+    except CodegenError as exc:
+        if str(exc).startswith(f"{target}: "):
+            raise
+        raise CodegenError(f"{target}: {exc}") from None
