@@ -122,6 +122,11 @@ class KindGroup(TyperGroup):
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         name = args[0] if args else None
+        from .frameworks import is_framework_spec
+
+        if is_framework_spec(name):  # `lrsched plot "torch:OneCycleLR(...)" --base-lr 0.1`
+            command = framework_command(self.verb, self.common, type(self).run)
+            return "framework", command, args
         if name is not None and not name.startswith("-") and self.get_command(ctx, name) is None:
             from .kinds import REGISTRY
 
@@ -250,6 +255,23 @@ def kind_command(kind: Kind, verb: str, common: list[inspect.Parameter], run: Ca
     return typer.main.get_command(single)
 
 
+def framework_command(verb: str, common: list[inspect.Parameter], run: Callable[..., None]) -> Any:
+    """`lrsched VERB "torch:StepLR(step_size=30)" [options]`: a framework's scheduler as written."""
+    names = [p.name for p in common]
+
+    def command(**values: Any) -> None:
+        spec = values.pop("spec_text")
+        run(framework=spec, **{name: values[name] for name in names})
+
+    spec = inspect.Parameter("spec_text", inspect.Parameter.KEYWORD_ONLY,
+                             annotation=Annotated[str, typer.Argument(metavar="FRAMEWORK:Scheduler(...)")])
+    command.__signature__ = inspect.Signature([spec] + common)  # type: ignore[attr-defined]
+    single = typer.Typer(add_completion=False, rich_markup_mode=None)
+    single.command("framework", help="A scheduler of torch, hf, optax, keras or timm, as written.",
+                   context_settings={"help_option_names": ["-h", "--help"]})(command)
+    return typer.main.get_command(single)
+
+
 def _kind_help(kind: Kind, verb: str) -> str:
     return f"{kind.summary[0].upper()}{kind.summary[1:]}.\n\n{kind.formula}"
 
@@ -335,6 +357,8 @@ UNIT = option("unit", ["--unit"], "what a step is, for the index and axis: epoch
 LABEL = option("label", ["--label"], "label of the schedule [default: the kind]", metavar="TEXT")
 ALLOW_IMPORT = option("allow_import", ["--allow-import"], "let the python kind import and run your "
                       "code (never implied by a YAML file)", kind=bool, default=False)
+BASE_LR = option("base_lr", ["--base-lr"], "the optimizer's lr for a framework scheduler written as "
+                 "text, e.g. 'torch:StepLR(step_size=30)'", metavar="FLOAT")
 CONFIG = option("config", ["--config", "-c"], "YAML file: {steps: N, schedules: [{kind: ..., label: ..., "
                 "<parameters>}, ...]}", metavar="FILE.yaml")
 SPEC = option("spec", ["--spec", "-s"], "a schedule as 'kind:key=value,...', e.g. "
@@ -371,12 +395,17 @@ def gather(*, allow_import: bool = False, **request: Any) -> Request:
 
 
 def _gather(kind_mapping: dict | None = None, config: str | None = None, spec: list[str] | None = None,
-            steps: str | None = None, unit: str | None = None, label: str | None = None) -> Request:
+            steps: str | None = None, unit: str | None = None, label: str | None = None,
+            base_lr: str | None = None, framework: str | None = None) -> Request:
     from pathlib import Path
 
-    from .config import build_all, load_config, parse_spec
+    from .config import build_all, from_framework, load_config, parse_spec
     from .core import DEFAULT_STEPS, build
+    from .frameworks import is_framework_spec
 
+    lr = _base_lr(base_lr)
+    if framework is not None:
+        kind_mapping = from_framework(framework, lr, "schedule")
     if kind_mapping is not None:
         n = parse_steps(steps, DEFAULT_STEPS)
         if label is not None:
@@ -388,13 +417,26 @@ def _gather(kind_mapping: dict | None = None, config: str | None = None, spec: l
             raise UsageError("give either --config or --spec, not both")
         if not config.strip():
             raise UsageError(f"the config must be a file name (received {config!r})")
-        cfg = load_config(config, parse_steps(steps))
+        cfg = load_config(config, parse_steps(steps), base_lr=lr)
         return Request(cfg.schedules, cfg.steps, _or(unit, cfg.unit), cfg.title, Path(config).stem)
     if spec:
         n = parse_steps(steps, DEFAULT_STEPS)
-        schedules = build_all([parse_spec(text) for text in spec], n, "--spec")
+        items = [text if is_framework_spec(text) else parse_spec(text) for text in spec]
+        schedules = build_all(items, n, "--spec", base_lr=lr)
         return Request(schedules, n, _or(unit, "epoch"), None, "-".join(s.label for s in schedules)[:60])
     raise UsageError("give a KIND (see 'lrsched list'), --spec or --config FILE.yaml")
+
+
+def _base_lr(text: str | None) -> float | None:
+    if text is None:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise UsageError(f"--base-lr must be a number > 0 (received {text!r})")
+    return value
 
 
 def _or(value: str | None, default: Any) -> Any:
@@ -469,13 +511,27 @@ def describe_kind(kind: Annotated[str, typer.Argument(help="a kind from 'lrsched
 FORMAT = option("fmt", ["--format", "-f"], "csv or json [default: from the suffix of -o, else csv]",
                 metavar="csv|json")
 OUTPUT = option("output", ["--output", "-o"], "file to write; '-' for stdout [default: stdout]", metavar="PATH")
-EXPORT_OPTIONS = [STEPS, UNIT, FORMAT, OUTPUT, ALLOW_IMPORT]
+TO = option("to", ["--to"], "print a runnable snippet for torch, hf, optax or keras instead of the values",
+            metavar="torch|hf|optax|keras")
+EXPORT_OPTIONS = [STEPS, UNIT, FORMAT, OUTPUT, ALLOW_IMPORT, BASE_LR, TO]
 LABEL_OPTION = LABEL
 
 
-def _export(*, fmt: str | None, output: str | None, **request: Any) -> None:
+def _export(*, fmt: str | None, output: str | None, to: str | None = None, **request: Any) -> None:
     path = output_path(output, "-")
     req = gather(**request)
+    if to is not None:
+        from .codegen import snippet
+
+        code = "\n\n".join(snippet(s, to, req.steps) for s in req.schedules)
+        if path == "-":
+            typer.echo(code)
+        else:
+            from .files import atomic_write
+
+            atomic_write(path, code + "\n")
+            say(f"wrote {to} code for {len(req.schedules)} schedule(s) to {path}")
+        return
     write_values(req.schedules, req.columns, req.unit, fmt, path)
 
 
@@ -538,7 +594,7 @@ def _table(*, every: str | None, chart: bool, **request: Any) -> None:
 kind_group("table", "Print the values as a table, with a summary (peak, final, mean, LR area, ...).",
            ["lrsched table cosine --max-lr 0.1 --steps 100 --every 10",
             "lrsched table --config configs/decays.yaml --chart"],
-           [STEPS, UNIT, EVERY, CHART, ALLOW_IMPORT], _table)
+           [STEPS, UNIT, EVERY, CHART, ALLOW_IMPORT, BASE_LR], _table)
 
 
 # -- plot and compare -------------------------------------------------------------------------
@@ -553,15 +609,22 @@ TERMINAL = option("terminal", ["--terminal"], "draw the curve in the terminal in
                   kind=bool, default=False)
 LAYOUT = option("layout", ["--layout"], "overlay (one axes) or grid (small multiples) [default: overlay]",
                 metavar="overlay|grid")
-PLOT_OPTIONS = [STEPS, UNIT, PLOT_OUTPUT, LOG_Y, TITLE, DPI, SHOW, TERMINAL, LAYOUT, ALLOW_IMPORT]
+PLOT_OPTIONS = [STEPS, UNIT, PLOT_OUTPUT, LOG_Y, TITLE, DPI, SHOW, TERMINAL, LAYOUT, ALLOW_IMPORT, BASE_LR]
 
 
 def _plot(*, output: str | None, log_y: bool, title: str | None, dpi: str | None, show: bool,
           terminal: bool, layout: str | None, csv: str | None = None, summary: bool = False,
           **request: Any) -> None:
-    from .plot import LAYOUTS, Series, check_plot_path, save_figure
+    options = _plot_options(output, csv, dpi, layout, terminal)
+    req = gather(**request)
+    _draw(req, *options, log_y=log_y, title=title, show=show, terminal=terminal, summary=summary)
 
-    # Every option is checked before anything is written (--csv included).
+
+def _plot_options(output: str | None, csv: str | None, dpi: str | None, layout: str | None,
+                  terminal: bool) -> tuple[str | None, str | None, int, str]:
+    """Every option is checked before anything is written (--csv included)."""
+    from .plot import LAYOUTS, check_plot_path
+
     csv = output_path(csv, None, "--csv")
     output = output_path(output, None)
     if output is not None and not terminal:
@@ -571,7 +634,13 @@ def _plot(*, output: str | None, log_y: bool, title: str | None, dpi: str | None
         raise UsageError(f"--dpi must be an integer from 10 to 1000 (received {dpi!r})")
     if layout is not None and layout not in LAYOUTS:
         raise UsageError(f"--layout must be one of: {', '.join(LAYOUTS)} (received {layout!r})")
-    req = gather(**request)
+    return output, csv, resolution or 150, _or(layout, "overlay")
+
+
+def _draw(req: Request, output: str | None, csv: str | None, dpi: int, layout: str, *, log_y: bool,
+          title: str | None, show: bool = False, terminal: bool = False, summary: bool = False) -> None:
+    from .plot import Series, save_figure
+
     if csv is not None:
         write_values(req.schedules, req.columns, req.unit, "csv", csv)
     if summary:
@@ -586,7 +655,7 @@ def _plot(*, output: str | None, log_y: bool, title: str | None, dpi: str | None
     series = [Series(s.label, c, s.marks(req.steps), jumps=s.kind.jumps)
               for s, c in zip(req.schedules, req.columns)]
     saved = save_figure(series, path, unit=req.unit, log_y=log_y, title=title or req.title,
-                        dpi=resolution or 150, layout=_or(layout, "overlay"), show=False)
+                        dpi=dpi, layout=layout, show=False)
     say(f"wrote {saved}")
     if show:
         from .plot import can_show
@@ -595,7 +664,7 @@ def _plot(*, output: str | None, log_y: bool, title: str | None, dpi: str | None
             say("no display here: --show skipped (open the file instead)")
         else:
             save_figure(series, path, unit=req.unit, log_y=log_y, title=title or req.title,
-                        dpi=resolution or 150, layout=_or(layout, "overlay"), show=True)
+                        dpi=dpi, layout=layout, show=True)
 
 
 def _terminal_chart(req: Request, log_y: bool, title: str | None = None) -> None:
@@ -615,9 +684,13 @@ kind_group("plot", "Draw the curve as PNG or SVG (default folder plots/), or in 
            PLOT_OPTIONS, _plot)
 
 
-@app.command("compare", epilog=examples("lrsched compare configs/decays.yaml --layout grid -o plots/decays.svg"))
+@app.command("compare", epilog=examples(
+    "lrsched compare configs/decays.yaml --layout grid -o plots/decays.svg",
+    "lrsched compare --as torch,optax,keras,hf,timm "
+    "cosine:max_lr=0.1,min_lr=0.001,warmup_steps=50,cycle_length=950 --steps 1100"))
 def compare(
-    config: Annotated[str, typer.Argument(help="YAML file with several schedules", metavar="CONFIG.yaml")],
+    config: Annotated[str, typer.Argument(help="YAML file with several schedules; with --as, one schedule "
+                                          "(a YAML file or 'kind:key=value,...')", metavar="CONFIG.yaml")],
     output: Annotated[Optional[str], typer.Option("--output", "-o", metavar="PATH",
                       help="image to write, .png or .svg [default: plots/<config name>.png]")] = None,
     csv: Annotated[Optional[str], typer.Option("--csv", metavar="PATH", help="also write the values as CSV")] = None,
@@ -633,10 +706,52 @@ def compare(
     terminal: Annotated[bool, typer.Option("--terminal", help="draw in the terminal instead")] = False,
     allow_import: Annotated[bool, typer.Option("--allow-import", help="let the python kind import and "
                             "run your code")] = False,
+    as_: Annotated[Optional[str], typer.Option("--as", metavar="torch,optax,keras,hf,timm",
+                   help="evaluate one intent as each framework's users would write it, and show where "
+                        "and why the frameworks disagree")] = None,
 ) -> None:
     """Compare every schedule of a YAML file on one figure, with a summary table."""
+    if as_ is not None:
+        _compare_as(config, as_, output=output, csv=csv, steps=steps, unit=unit, log_y=log_y, title=title,
+                    dpi=dpi, terminal=terminal)
+        return
     _plot(config=config, output=output, csv=csv, layout=layout, steps=steps, unit=unit, log_y=log_y,
           title=title, dpi=dpi, show=show, terminal=terminal, summary=True, allow_import=allow_import)
+
+
+def _compare_as(intent_text: str, frameworks: str, *, output: str | None, csv: str | None, steps: str | None,
+                unit: str | None, log_y: bool, title: str | None, dpi: str | None, terminal: bool) -> None:
+    from .config import load_config, parse_spec
+    from .core import DEFAULT_STEPS, build, evaluate
+    from .dialects import differences, parse_frameworks, renderings
+    from .frameworks import translate
+    from .render import differences_table
+
+    names = parse_frameworks(frameworks)
+    options = _plot_options(output, csv, dpi, None, terminal)
+    n = parse_steps(steps, DEFAULT_STEPS)
+    if intent_text.endswith((".yaml", ".yml")):
+        cfg = load_config(intent_text, n if steps is not None else None)
+        if len(cfg.schedules) != 1:
+            raise UsageError(f"{intent_text}: compare --as takes one schedule (found {len(cfg.schedules)})")
+        intent, n = cfg.schedules[0], cfg.steps
+    else:
+        intent = build(parse_spec(intent_text), n, "intent")
+    intent.label = f"intent ({intent.kind.name})"
+    schedules, rows = [intent], []
+    chosen = renderings(intent, names, n)
+    for rendering in chosen:
+        if rendering.spec:
+            mapping = translate(rendering.spec, base_lr=rendering.base_lr)
+            mapping["label"] = rendering.framework
+            schedules.append(build(mapping, n, rendering.framework))
+    req = Request(schedules, n, _or(unit, "step"), title or f"One intent, each framework's reading: "
+                  f"{intent.kind.name}", f"{intent.kind.name}-as")
+    columns = iter(req.columns[1:])
+    for rendering in chosen:
+        rows.append(differences(req.columns[0], next(columns), rendering) if rendering.spec else None)
+    out().print(differences_table(chosen, rows, req.unit))
+    _draw(req, *options, log_y=log_y, title=req.title, terminal=terminal)
 
 
 def main() -> None:

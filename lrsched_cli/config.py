@@ -9,7 +9,8 @@ from .core import DEFAULT_STEPS, Schedule, build
 from .errors import ConfigError, SpecError
 from .registry import did_you_mean, format_value
 
-TOP_KEYS = ("steps", "unit", "title", "schedules")
+TOP_KEYS = ("steps", "unit", "title", "base_lr", "schedules")
+FROM_KEYS = ("from", "base_lr", "metric", "label")
 UNITS = ("epoch", "step")
 
 
@@ -21,7 +22,7 @@ class Config:
     schedules: list[Schedule]
 
 
-def load_config(path: str | Path, steps: int | None = None) -> Config:
+def load_config(path: str | Path, steps: int | None = None, base_lr: float | None = None) -> Config:
     """Read and check a config file; `steps` from the command line overrides the file's."""
     from .files import load_yaml
 
@@ -45,12 +46,17 @@ def load_config(path: str | Path, steps: int | None = None) -> Config:
     title = data.get("title")
     if title is not None and not isinstance(title, str):
         raise ConfigError(f"{_at(name, data, 'title')}: title must be text (received {_describe(title)})")
-    schedules = build_all(_schedule_list(data, name), steps, name)
+    base_lr = data.get("base_lr", base_lr)
+    schedules = build_all(_schedule_list(data, name), steps, name, base_lr=base_lr)
     return Config(steps=steps, unit=unit, title=title, schedules=schedules)
 
 
-def build_all(mappings: Sequence[Any], steps: int, source: str) -> list[Schedule]:
-    """Build every schedule of a list, naming the source and position in errors; unique labels."""
+def build_all(mappings: Sequence[Any], steps: int, source: str, base_lr: Any = None) -> list[Schedule]:
+    """Build every schedule of a list, naming the source and position in errors; unique labels.
+
+    An item may also be a framework's scheduler as written, `"torch:StepLR(step_size=30)"`, or
+    `{from: "torch:...", base_lr: 0.1, label: ..., metric: [...]}`; `base_lr` defaults to the file's.
+    """
     schedules = []
     for i, mapping in enumerate(mappings):
         where = f"{source}: schedule {i + 1}"
@@ -58,11 +64,33 @@ def build_all(mappings: Sequence[Any], steps: int, source: str) -> list[Schedule
         if line:
             where = f"{source}:{line}: schedule {i + 1}"
         try:
+            mapping = from_framework(mapping, base_lr, where)
             schedules.append(build(mapping, steps, where))
         except SpecError as exc:
             raise ConfigError(str(exc)) from None
     unique_labels(schedules)
     return schedules
+
+
+def from_framework(item: Any, base_lr: Any, where: str) -> Any:
+    """A framework scheduler (string or `from:` mapping) as an lrsched mapping; others unchanged."""
+    from .frameworks import is_framework_spec, translate
+
+    if is_framework_spec(item):
+        item = {"from": item}
+    if not isinstance(item, Mapping) or "from" not in item:
+        return item
+    for key in item:
+        if key not in FROM_KEYS:
+            hint = did_you_mean(key, FROM_KEYS) or f"; a 'from' schedule takes: {', '.join(FROM_KEYS)}"
+            raise SpecError(f"{where}: unknown key {format_value(key)}{hint}")
+    try:
+        mapping = translate(item["from"], base_lr=item.get("base_lr", base_lr), metric=item.get("metric"))
+    except SpecError as exc:
+        raise SpecError(f"{where}: {exc}") from None
+    if "label" in item:
+        mapping["label"] = item["label"]
+    return mapping
 
 
 def unique_labels(schedules: list[Schedule]) -> None:

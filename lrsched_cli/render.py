@@ -116,3 +116,24 @@ def summary_table(labels: Sequence[str], summaries: Sequence[Summary], unit: str
                 cells.append(fmt(value))
         table.add_row(heading, *cells)
     return table
+
+
+def differences_table(renderings: Sequence[Any], rows: Sequence[Any], unit: str) -> Group:
+    """Where each framework's reading of one intent departs from it, and the conventions why."""
+    table = Table(title="Each framework's reading of the intent", title_justify="left")
+    for column, justify in (("framework", "left"), ("as written", "left"), ("max |difference|", "right"),
+                            ("at", "right"), ("differs from", "right"), ("final LR", "right")):
+        table.add_column(column, justify=justify, overflow="fold")
+    for rendering, row in zip(renderings, rows):
+        if row is None:
+            table.add_row(rendering.framework, "(no equivalent)", "", "", "", "")
+            continue
+        same = row.first_at is None
+        table.add_row(row.framework, escape(row.spec), fmt(row.max_abs),
+                      "" if same else f"{unit} {row.max_at}", "identical" if same else f"{unit} {row.first_at}",
+                      fmt(row.final))
+    notes = [Text("\nConventions behind the differences", style="bold underline")]
+    for rendering in renderings:
+        for line in rendering.conventions:
+            notes.append(Text(f"  {rendering.framework}: {line}"))
+    return Group(table, *notes)
