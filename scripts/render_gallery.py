@@ -18,6 +18,9 @@ EXTRA = [
     ["plot", "cosine", "--max-lr", "0.1", "-o", "plots/cosine.png"],
     ["compare", "configs/decays.yaml", "--layout", "grid", "-o", "plots/decays_grid.png"],
     ["compare", "configs/lm_warmup.yaml", "--log-y", "-o", "plots/lm_warmup_log.png"],
+    ["compare", "--as", "torch,optax,keras,hf,timm",
+     "cosine:max_lr=0.1,min_lr=0.001,warmup_steps=50,cycle_length=950", "--steps", "1100",
+     "-o", "plots/cosine_as.png"],
 ]
 
 
