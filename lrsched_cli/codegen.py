@@ -132,30 +132,8 @@ def _call(func: str, args: list[str], indent: int = 0) -> str:
 _OPEN, _CLOSE = "([{", ")]}"
 
 
-def _brackets(line: str) -> dict[int, int]:
-    """Position of each opening bracket -> its closing bracket, outside string literals."""
-    pairs, stack, quote, i = {}, [], "", 0
-    while i < len(line):
-        char = line[i]
-        if quote:
-            if char == "\\":
-                i += 1
-            elif char == quote:
-                quote = ""
-        elif char in "'\"":
-            quote = char
-        elif char == "#":
-            break
-        elif char in _OPEN:
-            stack.append(i)
-        elif char in _CLOSE and stack:
-            pairs[stack.pop()] = i
-        i += 1
-    return pairs
-
-
-def _comment_at(line: str) -> int:
-    """Where a `#` comment starts (outside strings), or -1."""
+def _code_chars(line: str):
+    """(position, character) of each character outside string literals, up to a `#` comment."""
     quote, i = "", 0
     while i < len(line):
         char = line[i]
@@ -166,10 +144,27 @@ def _comment_at(line: str) -> int:
                 quote = ""
         elif char in "'\"":
             quote = char
-        elif char == "#":
-            return i
+        else:
+            yield i, char
+            if char == "#":
+                return
         i += 1
-    return -1
+
+
+def _brackets(line: str) -> dict[int, int]:
+    """Position of each opening bracket -> its closing bracket, outside string literals."""
+    pairs, stack = {}, []
+    for i, char in _code_chars(line):
+        if char in _OPEN:
+            stack.append(i)
+        elif char in _CLOSE and stack:
+            pairs[stack.pop()] = i
+    return pairs
+
+
+def _comment_at(line: str) -> int:
+    """Where a `#` comment starts (outside strings), or -1."""
+    return next((i for i, char in _code_chars(line) if char == "#"), -1)
 
 
 def _split_top(text: str) -> list[str]:
