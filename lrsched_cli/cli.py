@@ -514,7 +514,6 @@ OUTPUT = option("output", ["--output", "-o"], "file to write; '-' for stdout [de
 TO = option("to", ["--to"], "print a runnable snippet for torch, hf, optax or keras instead of the values",
             metavar="torch|hf|optax|keras")
 EXPORT_OPTIONS = [STEPS, UNIT, FORMAT, OUTPUT, ALLOW_IMPORT, BASE_LR, TO]
-LABEL_OPTION = LABEL
 
 
 def _export(*, fmt: str | None, output: str | None, to: str | None = None, **request: Any) -> None:
@@ -722,7 +721,7 @@ def compare(
 def _compare_as(intent_text: str, frameworks: str, *, output: str | None, csv: str | None, steps: str | None,
                 unit: str | None, log_y: bool, title: str | None, dpi: str | None, terminal: bool) -> None:
     from .config import load_config, parse_spec
-    from .core import DEFAULT_STEPS, build, evaluate
+    from .core import DEFAULT_STEPS, build
     from .dialects import differences, parse_frameworks, renderings
     from .frameworks import translate
     from .render import differences_table

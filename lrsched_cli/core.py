@@ -22,7 +22,7 @@ from typing import Any, Mapping
 from ._lazy import lazy_import
 from .errors import ExprError, SpecError, UsageError
 from .kinds import REGISTRY, phase_marks, synthetic_loss
-from .registry import HORIZON, REQUIRED, Kind, did_you_mean, format_value, is_computed
+from .registry import HORIZON, Kind, did_you_mean, format_value, is_computed
 
 np = lazy_import("numpy")
 

@@ -291,7 +291,6 @@ class Kind:
     check: Callable[[dict, str], None] | None = None
     monotone: str | None = None  # "decreasing" or "increasing" over the schedule's own clock
     extra_numeric: bool = False  # accepts any other numeric key (expr)
-    per: str = "step or epoch"
     marks: Callable[[dict, int], list[int]] | None = field(default=None)
     fill: Callable[[dict, int], None] | None = None  # computes `derived` defaults in place
     jumps: bool = False  # the rate changes in jumps (plots draw a staircase)

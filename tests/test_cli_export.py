@@ -143,9 +143,10 @@ def test_help_of_every_kind_command_ends_with_an_example():
 
 
 def test_kind_flags_never_collide_with_command_options():
-    from lrsched_cli.cli import EXPORT_OPTIONS, LABEL_OPTION
+    from lrsched_cli.cli import CONFIG, EXPORT_OPTIONS, LABEL, PLOT_OPTIONS, SPEC
     from lrsched_cli.kinds import REGISTRY
 
-    common = {p.name for p in EXPORT_OPTIONS + [LABEL_OPTION]} | {"var"}
+    options = EXPORT_OPTIONS + PLOT_OPTIONS + [LABEL, CONFIG, SPEC]
+    common = {p.name for p in options} | {"var", "every", "chart", "kind_mapping", "framework"}
     for kind in REGISTRY:
         assert not common & set(kind.param_names), kind.name
