@@ -400,14 +400,16 @@ def _gather(kind_mapping: dict | None = None, config: str | None = None, spec: l
     from pathlib import Path
 
     from .config import build_all, from_framework, load_config, parse_spec
-    from .core import DEFAULT_STEPS, build
+    from .core import DEFAULT_STEPS, build, natural_steps
     from .frameworks import is_framework_spec
 
     lr = _base_lr(base_lr)
+    default_steps = DEFAULT_STEPS
     if framework is not None:
         kind_mapping = from_framework(framework, lr, "schedule")
+        default_steps = natural_steps(kind_mapping) or DEFAULT_STEPS
     if kind_mapping is not None:
-        n = parse_steps(steps, DEFAULT_STEPS)
+        n = parse_steps(steps, default_steps)
         if label is not None:
             kind_mapping["label"] = label
         schedule = build(kind_mapping, n, kind_mapping["kind"])

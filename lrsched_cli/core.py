@@ -375,6 +375,31 @@ def _human(size: float) -> str:
     return f"{size:.1f} PB"  # pragma: no cover
 
 
+def natural_steps(mapping: Mapping[str, Any]) -> int | None:
+    """The run a schedule itself describes (warmup included), where it names one, else None.
+
+    Used when a framework's scheduler is given without --steps: `OneCycleLR(total_steps=1000)`
+    should be shown over its 1,000 steps, not the default 100.
+    """
+    if not isinstance(mapping, Mapping):
+        return None
+    warmup = mapping.get("warmup_steps", 0)
+    warmup = warmup if isinstance(warmup, int) else 0
+    if mapping.get("kind") == "sequence" and isinstance(mapping.get("phases"), list) and mapping["phases"]:
+        phases = mapping["phases"]
+        done = sum(p.get("steps", 0) for p in phases[:-1] if isinstance(p, Mapping)
+                   and isinstance(p.get("steps", 0), int))
+        last = natural_steps(phases[-1])
+        return warmup + done + last if last else None
+    if mapping.get("kind") == "wsd" and isinstance(mapping.get("stable_steps"), int):
+        return warmup + mapping["stable_steps"] + mapping.get("decay_steps", 0)
+    for key in ("total_steps", "max_update", "cycle_length", "decay_steps", "total_iters"):
+        value = mapping.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < 1e9:
+            return warmup + math.ceil(value)
+    return None
+
+
 def evaluate_mapping(mapping: Mapping[str, Any], steps: int = DEFAULT_STEPS) -> Any:
     """Build and evaluate one schedule mapping in one call (the Python API)."""
     return evaluate(build(mapping, steps), steps)

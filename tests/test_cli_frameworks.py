@@ -109,3 +109,16 @@ def test_compare_as_unknown_framework():
     result = run("compare", "--as", "torhc", "cosine:max_lr=0.1")
     assert result.exit_code == 2
     assert result.stderr == "error: --as: unknown framework 'torhc'; did you mean 'torch'? choose from torch, optax, keras, hf, timm\n"
+
+
+@pytest.mark.parametrize("spec,rows", [
+    ("torch:OneCycleLR(max_lr=0.1, total_steps=1000)", 1000),
+    ("keras:CosineDecay(initial_learning_rate=0.1, decay_steps=300, warmup_target=0.2, warmup_steps=10)", 310),
+    ("torch:SequentialLR(schedulers=[LinearLR(start_factor=0.01, total_iters=10), CosineAnnealingLR(T_max=90)], "
+     "milestones=[10])", 100),
+    ("torch:StepLR(step_size=30)", 100),  # names no length: the default 100
+])
+def test_without_steps_a_constructor_runs_over_the_length_it_names(spec, rows):
+    result = run("export", spec, "--base-lr", "0.1")
+    assert result.exit_code == 0, result.output
+    assert len(result.stdout.splitlines()) == rows + 1
