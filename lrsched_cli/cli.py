@@ -21,7 +21,6 @@ if TYPE_CHECKING:  # the registry loads when a command needs it, not for --help
     from .registry import Kind, Param
 
 
-
 # -- errors: one line on stderr, a traceback only with --debug -------------------------------
 
 def _debug_requested(args: list[str]) -> bool:
