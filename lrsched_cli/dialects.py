@@ -123,7 +123,48 @@ def _linear_decay(p: dict, horizon: int) -> dict[str, Rendering]:
     }
 
 
+def _step(p: dict, horizon: int) -> dict[str, Rendering]:
+    peak, size, gamma = p["max_lr"], p["step_size"], p["gamma"]
+    return {
+        "torch": Rendering("torch", f"torch:StepLR(step_size={size}, gamma={_num(gamma)})", peak,
+                           ("the new rate applies at t == step_size",)),
+        "optax": Rendering("optax", f"optax:exponential_decay(init_value={_num(peak)}, transition_steps={size}, "
+                           f"decay_rate={_num(gamma)}, staircase=True)", None,
+                           ("staircase floors count / transition_steps, as PyTorch",)),
+        "keras": Rendering("keras", f"keras:ExponentialDecay(initial_learning_rate={_num(peak)}, "
+                           f"decay_steps={size}, decay_rate={_num(gamma)}, staircase=True)", None,
+                           ("staircase floors step / decay_steps, as PyTorch",)),
+        "hf": Rendering("hf", "", None, ("Hugging Face has no step schedule type",)),
+        "timm": Rendering("timm", f"timm:StepLRScheduler(decay_t={size}, decay_rate={_num(gamma)})", peak,
+                          ("t // decay_t, as PyTorch",)),
+    }
+
+
+def _onecycle(p: dict, horizon: int) -> dict[str, Rendering]:
+    if p["three_phase"] or p["anneal_strategy"] != "cos":
+        raise UsageError("compare --as handles the default one-cycle (cos, two phases)")
+    peak, total, pct = p["max_lr"], p["total_steps"], p["pct_start"]
+    div, final = p["div_factor"], p["final_div_factor"]
+    none = ("no one-cycle schedule",)
+    return {
+        "torch": Rendering("torch", f"torch:OneCycleLR(max_lr={_num(peak)}, total_steps={total}, "
+                           f"pct_start={_num(pct)}, div_factor={_num(div)}, final_div_factor={_num(final)})",
+                           peak, ("the peak lands at pct_start * total_steps - 1",
+                                  "raises after total_steps (lrsched holds the last value)")),
+        "optax": Rendering("optax", f"optax:cosine_onecycle_schedule(transition_steps={total}, "
+                           f"peak_value={_num(peak)}, pct_start={_num(pct)}, div_factor={_num(div)}, "
+                           f"final_div_factor={_num(final)})", None,
+                           ("the peak lands at int(pct_start * transition_steps), one step later",
+                            "the end value is reached at transition_steps, not transition_steps - 1")),
+        "keras": Rendering("keras", "", None, none),
+        "hf": Rendering("hf", "", None, none),
+        "timm": Rendering("timm", "", None, none),
+    }
+
+
 RENDERERS: dict[str, Callable[[dict, int], dict[str, Rendering]]] = {
+    "step": _step,
+    "onecycle": _onecycle,
     "cosine": _cosine,
     "multistep": _multistep,
     "polynomial": _linear_decay,

@@ -144,8 +144,8 @@ define(
         "The discontinuities of step schedules can make optimisation unstable; smoother schedules "
         "(polynomial, exponential, cosine) avoid them.",
     ),
-    notes=("The new rate applies from t = step_size (PyTorch and optax); Keras' staircase and "
-           "MXNet change one step later.",),
+    notes=("The new rate applies from t = step_size in PyTorch, optax and Keras (staircase) alike "
+           "(lrsched compare --as shows it); MXNet's FactorScheduler changes one step later.",),
     monotone="decreasing",
 )
 

@@ -122,3 +122,23 @@ def test_without_steps_a_constructor_runs_over_the_length_it_names(spec, rows):
     result = run("export", spec, "--base-lr", "0.1")
     assert result.exit_code == 0, result.output
     assert len(result.stdout.splitlines()) == rows + 1
+
+
+def test_compare_as_step_agrees_everywhere_it_exists():
+    result = run("compare", "--as", "torch,optax,keras,timm", "step:max_lr=0.1,step_size=10,gamma=0.5", "-n", "40",
+                 "--terminal")
+    assert result.exit_code == 0, result.output
+    assert " ".join(result.stdout.split()).count("identical") == 4
+
+
+def test_compare_as_onecycle_shows_optax_boundaries():
+    result = run("compare", "--as", "torch,optax", "onecycle:max_lr=0.1,total_steps=100", "--terminal")
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.stdout.split())
+    assert "identical" in text and "int(pct_start * transition_steps), one step later" in text
+
+
+def test_compare_as_refuses_other_intents():
+    result = run("compare", "--as", "torch", "exponential:max_lr=0.1,gamma=0.9", "--terminal")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: compare --as takes a step, onecycle, cosine, multistep, polynomial")
