@@ -62,22 +62,27 @@ def torch_factories(steps: int):
 
 def torch_loop_seconds(name: str, steps: int, measured_steps: int) -> float | None:
     try:
-        import torch
-    except ImportError:
+        factory = torch_factories(steps).get(name)
+    except ImportError:  # no torch here
         return None
-    factory = torch_factories(steps).get(name)
     if factory is None:
         return None
-    param = torch.nn.Parameter(torch.zeros(1))
-    optimizer = torch.optim.SGD([param], lr=0.1)
+    return time_torch_loop(factory, measured_steps) * steps / measured_steps
+
+
+def time_torch_loop(factory, steps: int) -> float:
+    """Seconds for a PyTorch scheduler loop that reads the lr of every step."""
+    import torch
+
+    optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
     scheduler = factory(optimizer)
-    values = np.empty(measured_steps)
+    values = np.empty(steps)
     start = time.perf_counter()
-    for i in range(measured_steps):
+    for i in range(steps):
         values[i] = optimizer.param_groups[0]["lr"]
         optimizer.step()
         scheduler.step()
-    return (time.perf_counter() - start) * steps / measured_steps
+    return time.perf_counter() - start
 
 
 def main() -> None:

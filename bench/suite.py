@@ -70,7 +70,6 @@ def bench_eval(repeat: int) -> list[dict]:
 
 def torch_loop(measured: int) -> float | None:
     try:
-        import torch
         from torch.optim import lr_scheduler as s
     except ImportError:
         return None
@@ -81,18 +80,9 @@ def torch_loop(measured: int) -> float | None:
         lambda o: s.ExponentialLR(o, 0.999997),
         lambda o: s.CyclicLR(o, 0.01, 0.1, 50000, cycle_momentum=False),
     ]
-    total = 0.0
-    for factory in factories:
-        optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
-        scheduler = factory(optimizer)
-        values = np.empty(measured)
-        start = time.perf_counter()
-        for i in range(measured):
-            values[i] = optimizer.param_groups[0]["lr"]
-            optimizer.step()
-            scheduler.step()
-        total += time.perf_counter() - start
-    return total * STEPS / measured
+    from bench_eval import time_torch_loop  # this folder is on sys.path when run as a script
+
+    return sum(time_torch_loop(factory, measured) for factory in factories) * STEPS / measured
 
 
 def bench_export(repeat: int, folder: Path) -> list[dict]:

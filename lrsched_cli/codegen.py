@@ -132,8 +132,9 @@ def _call(func: str, args: list[str], indent: int = 0) -> str:
 _OPEN, _CLOSE = "([{", ")]}"
 
 
-def _code_chars(line: str):
-    """(position, character) of each character outside string literals, up to a `#` comment."""
+def _code_chars(line: str, comments: bool = True):
+    """(position, character) of each character outside string literals; up to a `#` comment
+    unless `comments` is False."""
     quote, i = "", 0
     while i < len(line):
         char = line[i]
@@ -146,7 +147,7 @@ def _code_chars(line: str):
             quote = char
         else:
             yield i, char
-            if char == "#":
+            if char == "#" and comments:
                 return
         i += 1
 
@@ -169,24 +170,15 @@ def _comment_at(line: str) -> int:
 
 def _split_top(text: str) -> list[str]:
     """Split at the commas that are not inside brackets or strings."""
-    parts, depth, quote, start, i = [], 0, "", 0, 0
-    while i < len(text):
-        char = text[i]
-        if quote:
-            if char == "\\":
-                i += 1
-            elif char == quote:
-                quote = ""
-        elif char in "'\"":
-            quote = char
-        elif char in _OPEN:
+    parts, depth, start = [], 0, 0
+    for i, char in _code_chars(text, comments=False):
+        if char in _OPEN:
             depth += 1
         elif char in _CLOSE:
             depth -= 1
         elif char == "," and depth == 0:
             parts.append(text[start:i])
             start = i + 1
-        i += 1
     parts.append(text[start:])
     return [p.strip() for p in parts if p.strip()]
 
