@@ -228,6 +228,7 @@ def _resolve_metric(params: dict, horizon: int, where: str):
         if column is not None and column.isdigit():
             column = int(column)
         return read_metric_column(params["file"], column)
+    check_steps(horizon)  # the synthetic curve is as long as the run: refuse before allocating it
     return synthetic_loss(horizon, params["seed"])
 
 

@@ -150,3 +150,13 @@ def test_kind_flags_never_collide_with_command_options():
     common = {p.name for p in options} | {"var", "every", "chart", "kind_mapping", "framework"}
     for kind in REGISTRY:
         assert not common & set(kind.param_names), kind.name
+
+
+@pytest.mark.parametrize("kind", ["plateau", "cosine"])
+def test_a_config_too_large_for_memory_is_refused_before_allocating(tmp_path, kind):
+    config = tmp_path / "big.yaml"
+    config.write_text(f"steps: 1000000000000\nschedules:\n  - {{kind: {kind}, max_lr: 0.1}}\n")
+    result = run("export", "--config", str(config))
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("error: steps=1000000000000 would need about ")
+    assert result.stderr.count("\n") == 1
