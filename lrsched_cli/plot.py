@@ -219,9 +219,16 @@ def _figure_size(n: int, layout: str, title: str | None) -> tuple[tuple[float, f
     return _OVERLAY_SIZE, 1, 1
 
 
+MAX_TEXT = 80  # characters of a label, title or unit drawn; longer ones end in "..."
+
+
 def _text(text: Any) -> str:
-    """User text shown literally: a "$" would otherwise start matplotlib math mode."""
-    return str(text).replace("$", r"\$")
+    """User text shown literally (a "$" would otherwise start matplotlib math mode) and short
+    enough that a legend or title cannot squeeze the axes to nothing."""
+    text = str(text)
+    if len(text) > MAX_TEXT:
+        text = text[:MAX_TEXT - 3] + "..."
+    return text.replace("$", r"\$")
 
 
 def _style(i: int) -> dict[str, Any]:
@@ -459,6 +466,8 @@ def save_figure(series: list[Series], path: str | os.PathLike[str], *, unit: str
         # A label or title in a script the font lacks is drawn with boxes; matplotlib would also
         # print a two-line warning per character on stderr.
         warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
+        # Many long labels can still leave the axes no room: the figure is drawn all the same.
+        warnings.filterwarnings("ignore", message="constrained_layout not applied", category=UserWarning)
         fig = build_figure(series, unit=unit, log_y=log_y, title=title, dpi=dpi, layout=layout)
         data = render(fig, fmt, dpi)
     result = atomic_write(path, data, ensure_parent=True)

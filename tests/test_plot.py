@@ -374,3 +374,15 @@ def test_no_pyplot_figures_left():
     if "matplotlib.pyplot" in sys.modules:
         assert sys.modules["matplotlib.pyplot"].get_fignums() == []
 
+
+
+def test_very_long_labels_are_shortened_and_draw_without_warnings(tmp_path):
+    import warnings
+
+    label = "x" * 5000
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        plot.save_figure([plot.Series(label, np.linspace(1.0, 0.1, 50))], tmp_path / "long.png")
+    fig = plot.build_figure([plot.Series(label, np.linspace(1.0, 0.1, 50))])
+    (text,) = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert len(text) == plot.MAX_TEXT and text.endswith("...")
