@@ -14,7 +14,7 @@ import time
 
 import numpy as np
 
-from lrsched_cli.core import build, evaluate
+from lrsched_cli.core.engine import build, evaluate
 
 CASES = {
     "constant": {"kind": "constant", "max_lr": 0.1},

@@ -1,6 +1,6 @@
 """Benchmark: drawing 5 schedules x 1,000,000 steps to PNG.
 
-Compares `lrsched_cli.plot.save_figure` (reduces each series to what the pixels show) with
+Compares `lrsched_cli.present.plot.save_figure` (reduces each series to what the pixels show) with
 plain matplotlib drawing every point (same figure size and dpi). Run from the repository root,
 with the package installed:
 
@@ -55,8 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    from lrsched_cli import plot
-    from lrsched_cli.plot import Series, save_figure
+    from lrsched_cli.present import plot
+    from lrsched_cli.present.plot import Series, save_figure
 
     data = schedules(args.steps)
     series = [Series(label, values, marks) for label, values, marks in data]

@@ -47,13 +47,13 @@ def best(fn, repeat: int) -> float:
 
 
 def schedules():
-    from lrsched_cli.core import build
+    from lrsched_cli.core.engine import build
 
     return [build(m, STEPS) for m in FIVE]
 
 
 def bench_eval(repeat: int) -> list[dict]:
-    from lrsched_cli.core import evaluate
+    from lrsched_cli.core.engine import evaluate
 
     built = schedules()
     t = np.arange(STEPS, dtype=np.float64)
@@ -86,9 +86,9 @@ def torch_loop(measured: int) -> float | None:
 
 
 def bench_export(repeat: int, folder: Path) -> list[dict]:
-    from lrsched_cli.core import evaluate
-    from lrsched_cli.files import atomic_writer
-    from lrsched_cli.output import write_csv
+    from lrsched_cli.core.engine import evaluate
+    from lrsched_cli.io.files import atomic_writer
+    from lrsched_cli.io.output import write_csv
 
     built = schedules()
     labels = [s.label for s in built]
@@ -113,8 +113,8 @@ def bench_export(repeat: int, folder: Path) -> list[dict]:
 
 
 def bench_plot(repeat: int, folder: Path) -> list[dict]:
-    from lrsched_cli.core import evaluate
-    from lrsched_cli.plot import Series, save_figure
+    from lrsched_cli.core.engine import evaluate
+    from lrsched_cli.present.plot import Series, save_figure
 
     built = schedules()
     series = [Series(s.label, evaluate(s, STEPS), s.marks(STEPS)) for s in built]

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from lrsched_cli.cli import app
-from lrsched_cli.kinds import FREQUENCIES, REGISTRY
+from lrsched_cli.core.kinds import FREQUENCIES, REGISTRY
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = sorted((ROOT / "configs").glob("*.yaml"))

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from lrsched_cli.cli import app
-from lrsched_cli.core import evaluate_mapping
+from lrsched_cli.core.engine import evaluate_mapping
 
 runner = CliRunner()
 
@@ -132,7 +132,7 @@ def test_version():
 
 
 def test_help_of_every_kind_command_ends_with_an_example():
-    from lrsched_cli.kinds import REGISTRY
+    from lrsched_cli.core.kinds import REGISTRY
 
     for kind in REGISTRY:
         result = run("export", kind.name, "--help")
@@ -144,7 +144,7 @@ def test_help_of_every_kind_command_ends_with_an_example():
 
 def test_kind_flags_never_collide_with_command_options():
     from lrsched_cli.cli import CONFIG, EXPORT_OPTIONS, LABEL, PLOT_OPTIONS, SPEC
-    from lrsched_cli.kinds import REGISTRY
+    from lrsched_cli.core.kinds import REGISTRY
 
     options = EXPORT_OPTIONS + PLOT_OPTIONS + [LABEL, CONFIG, SPEC]
     common = {p.name for p in options} | {"var", "every", "chart", "kind_mapping", "framework"}

@@ -1,4 +1,4 @@
-"""Snippets that rebuild a schedule in PyTorch, Hugging Face, optax and Keras (lrsched_cli.codegen).
+"""Snippets that rebuild a schedule in PyTorch, Hugging Face, optax and Keras (lrsched_cli.frameworks.codegen).
 
 Every kind's example and many variants must give, for every target, either a snippet that
 compiles or a one-line CodegenError. The execution tests run a snippet's `lrsched_values(steps)`
@@ -15,12 +15,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lrsched_cli.codegen import MAX_EMBEDDED, TARGETS, CodegenError, snippet
-from lrsched_cli.core import Schedule, build, evaluate
+from lrsched_cli.frameworks.codegen import MAX_EMBEDDED, TARGETS, CodegenError, snippet
+from lrsched_cli.core.engine import Schedule, build, evaluate
 from lrsched_cli.errors import UsageError
-from lrsched_cli.kinds import REGISTRY, WARMUP_PARAMS, synthetic_loss
-from lrsched_cli.pykind import allowed_imports
-from lrsched_cli.registry import Kind, Param
+from lrsched_cli.core.kinds import REGISTRY, WARMUP_PARAMS, synthetic_loss
+from lrsched_cli.core.pykind import allowed_imports
+from lrsched_cli.core.registry import Kind, Param
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -283,7 +283,7 @@ def test_a_short_metric_is_refused():
 
 
 def test_expr_function_without_a_translation_is_refused(monkeypatch):
-    from lrsched_cli import codegen
+    from lrsched_cli.frameworks import codegen
 
     monkeypatch.delitem(codegen._FUNCS, "tanh")
     schedule = build({"kind": "expr", "expr": "0.1 * (1 - tanh(t / 50))"}, STEPS)

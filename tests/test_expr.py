@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lrsched_cli import expr as expr_module
+from lrsched_cli.core import expr as expr_module
 from lrsched_cli.errors import ExprError, UsageError
-from lrsched_cli.expr import FUNCTIONS, MAX_DEPTH, MAX_LENGTH, MAX_NODES, Expr, compile_expr
+from lrsched_cli.core.expr import FUNCTIONS, MAX_DEPTH, MAX_LENGTH, MAX_NODES, Expr, compile_expr
 
 NAMES = ["t", "max_lr", "min_lr", "gamma"]
 T = np.arange(200, dtype=np.float64)

@@ -1,4 +1,4 @@
-"""Tests for lrsched_cli.files: YAML loading, metric CSVs and atomic writes."""
+"""Tests for lrsched_cli.io.files: YAML loading, metric CSVs and atomic writes."""
 from __future__ import annotations
 
 import copy
@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lrsched_cli import files
+from lrsched_cli.io import files
 from lrsched_cli.errors import ConfigError, DataError, OutputError
-from lrsched_cli.files import (
+from lrsched_cli.io.files import (
     LineDict,
     LineList,
     atomic_write,
@@ -799,7 +799,7 @@ def test_encoding_error_is_an_output_error():
 def test_import_is_cheap():
     import subprocess
 
-    code = ("import sys, lrsched_cli.files; "
+    code = ("import sys, lrsched_cli.io.files; "
             "print(sorted(m for m in ('yaml', 'numpy', 'csv', 'tempfile', 'difflib') "
             "if m in sys.modules))")
     env = dict(os.environ)

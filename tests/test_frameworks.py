@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lrsched_cli import core
+from lrsched_cli.core import engine as core
 from lrsched_cli.errors import LrschedError, SpecError
 from lrsched_cli.frameworks import (FRAMEWORKS, HF_FUNCTIONS, HF_TYPES, MAX_LENGTH, MAX_NESTING, TABLES,
                                     accepted, is_framework_spec, translate)

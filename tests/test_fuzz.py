@@ -29,9 +29,9 @@ from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from lrsched_cli import core
+from lrsched_cli.core import engine as core
 from lrsched_cli.cli import app
-from lrsched_cli.kinds import REGISTRY
+from lrsched_cli.core.kinds import REGISTRY
 
 runner = CliRunner()
 EXAMPLES = int(os.environ.get("LRSCHED_FUZZ_EXAMPLES", "200"))

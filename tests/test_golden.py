@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lrsched_cli.core import evaluate_mapping
+from lrsched_cli.core.engine import evaluate_mapping
 
 FIXTURE = Path(__file__).parent / "golden" / "torch_golden.json"
 CASES = json.loads(FIXTURE.read_text())["cases"]

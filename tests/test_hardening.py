@@ -22,7 +22,7 @@ import typer.main
 import typer.testing
 from typer.testing import CliRunner
 
-from lrsched_cli import core
+from lrsched_cli.core import engine as core
 from lrsched_cli.cli import app
 from lrsched_cli.errors import SpecError
 
@@ -796,7 +796,7 @@ def test_traceback_is_printed_only_with_debug_in_a_real_process():
 # -- Ctrl-C: exit 130, nothing printed, the old file intact, no temporary file -----------------
 
 def test_ctrl_c_while_writing_keeps_the_old_file(in_tmp, monkeypatch):
-    from lrsched_cli import output
+    from lrsched_cli.io import output
 
     real = output.write_csv
 

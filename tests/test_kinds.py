@@ -11,11 +11,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lrsched_cli.core import build, evaluate, evaluate_mapping
+from lrsched_cli.core.engine import build, evaluate, evaluate_mapping
 from lrsched_cli.errors import SpecError, UsageError
-from lrsched_cli.kinds import FREQUENCIES, REGISTRY
-from lrsched_cli.pykind import allowed_imports
-from lrsched_cli.registry import REQUIRED
+from lrsched_cli.core.kinds import FREQUENCIES, REGISTRY
+from lrsched_cli.core.pykind import allowed_imports
+from lrsched_cli.core.registry import REQUIRED
 
 KINDS = list(REGISTRY)
 IDS = [k.name for k in KINDS]
@@ -106,8 +106,8 @@ def test_unknown_kind_suggests_the_closest():
 
 
 def test_core_imports_neither_typer_nor_matplotlib():
-    code = ("import sys, lrsched_cli.core, lrsched_cli.config, lrsched_cli.output;"
-            "lrsched_cli.core.evaluate_mapping({'kind': 'cosine', 'max_lr': 0.1}, 10);"
+    code = ("import sys, lrsched_cli.core.engine, lrsched_cli.io.config, lrsched_cli.io.output;"
+            "lrsched_cli.core.engine.evaluate_mapping({'kind': 'cosine', 'max_lr': 0.1}, 10);"
             "bad = [m for m in ('typer', 'matplotlib', 'rich') if m in sys.modules];"
             "print(bad); sys.exit(1 if bad else 0)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -1,4 +1,4 @@
-"""Tests for lrsched_cli.plot: drawn data vs the values, reduction of long series, files."""
+"""Tests for lrsched_cli.present.plot: drawn data vs the values, reduction of long series, files."""
 from __future__ import annotations
 
 import os
@@ -6,9 +6,9 @@ import os
 import numpy as np
 import pytest
 
-from lrsched_cli import plot
+from lrsched_cli.present import plot
 from lrsched_cli.errors import OutputError, UsageError
-from lrsched_cli.plot import Series, build_figure, check_plot_path, reduce_points, save_figure
+from lrsched_cli.present.plot import Series, build_figure, check_plot_path, reduce_points, save_figure
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

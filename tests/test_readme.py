@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from lrsched_cli.cli import app
-from lrsched_cli.docs import BEGIN, END, kinds_markdown
+from lrsched_cli.present.docs import BEGIN, END, kinds_markdown
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
@@ -17,7 +17,7 @@ README = (ROOT / "README.md").read_text()
 
 def test_kinds_table_is_generated_from_the_definitions():
     section = README.split(BEGIN, 1)[1].split(END, 1)[0].strip()
-    assert section == kinds_markdown(), "run: python -m lrsched_cli.docs"
+    assert section == kinds_markdown(), "run: python -m lrsched_cli.present.docs"
 
 
 def readme_commands():

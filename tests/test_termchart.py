@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.console import Console
 
-from lrsched_cli.termchart import PALETTE, render_chart
+from lrsched_cli.present.termchart import PALETTE, render_chart
 
 BLANK = " \u2800"
 AXIS_LINES = 3  # the x axis, its tick labels, the unit

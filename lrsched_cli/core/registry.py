@@ -12,7 +12,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Mapping
 
-from .errors import SpecError
+from ..errors import SpecError
 
 
 class _Marker:

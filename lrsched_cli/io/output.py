@@ -6,7 +6,7 @@ import io
 import json
 from typing import Any, Sequence, TextIO
 
-from .core import Schedule
+from ..core.engine import Schedule
 
 FORMATS = ("csv", "json")
 CHUNK_ROWS = 65536

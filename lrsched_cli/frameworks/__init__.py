@@ -29,8 +29,8 @@ import warnings
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
-from .errors import ExprError, SpecError
-from .registry import REQUIRED, did_you_mean, format_value
+from ..errors import ExprError, SpecError
+from ..core.registry import REQUIRED, did_you_mean, format_value
 
 __all__ = ["FRAMEWORKS", "MAX_DEPTH", "MAX_LENGTH", "MAX_NESTING", "accepted", "is_framework_spec", "translate"]
 
@@ -391,7 +391,7 @@ def _lambda_formula(node: ast.AST, where: str) -> str:
             return ast.copy_location(ast.Name(id="t", ctx=ast.Load()), name) if name.id == param else name
 
     formula = ast.unparse(Rename().visit(ast.parse(ast.unparse(node.body), mode="eval")).body)
-    from .expr import compile_expr  # numpy: only when a lambda is translated
+    from ..core.expr import compile_expr  # numpy: only when a lambda is translated
 
     try:
         compile_expr(formula, ["t"])

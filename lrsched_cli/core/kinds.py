@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import math
 
-from ._lazy import lazy_import
-from .errors import ExprError, SpecError
+from .._lazy import lazy_import
+from ..errors import ExprError, SpecError
 from .registry import HORIZON, Kind, Param, Registry, derived, format_value, is_computed
 
 np = lazy_import("numpy")

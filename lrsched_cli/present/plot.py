@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
-from .errors import UsageError
-from .files import _display, atomic_write
+from ..errors import UsageError
+from ..io.files import _display, atomic_write
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes

@@ -12,9 +12,9 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from .kinds import FREQUENCIES, REGISTRY
-from .registry import Kind
-from .summary import Summary
+from ..core.kinds import FREQUENCIES, REGISTRY
+from ..core.registry import Kind
+from ..core.summary import Summary
 
 FRAMEWORKS = (("torch", "PyTorch"), ("optax", "optax"), ("keras", "Keras"), ("hf", "Hugging Face"))
 

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Annotated, Any, Callable, Optional
 import typer
 from typer.core import TyperGroup
 
-from .errors import ExitCode, LrschedError, SpecError, UsageError
+from ..errors import ExitCode, LrschedError, SpecError, UsageError
 
 if TYPE_CHECKING:  # the registry loads when a command needs it, not for --help
-    from .registry import Kind, Param
+    from ..core.registry import Kind, Param
 
 
 # -- errors: one line on stderr, a traceback only with --debug -------------------------------
@@ -34,7 +34,7 @@ def error_line(message: str) -> str:
 def _click_message(exc: Exception) -> str:
     from typer._click.exceptions import NoSuchOption
 
-    from .registry import did_you_mean
+    from ..core.registry import did_you_mean
 
     if isinstance(exc, NoSuchOption):
         hint = did_you_mean(exc.option_name, exc.possibilities or ())
@@ -108,12 +108,12 @@ class KindGroup(TyperGroup):
     run: Callable[..., None] | None = None
 
     def list_commands(self, ctx: Any) -> list[str]:
-        from .kinds import REGISTRY
+        from ..core.kinds import REGISTRY
 
         return REGISTRY.names()
 
     def get_command(self, ctx: Any, name: str) -> Any:
-        from .kinds import REGISTRY
+        from ..core.kinds import REGISTRY
 
         if name not in self.commands and name in REGISTRY:
             self.commands[name] = kind_command(REGISTRY.get(name), self.verb, self.common, type(self).run)
@@ -121,13 +121,13 @@ class KindGroup(TyperGroup):
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         name = args[0] if args else None
-        from .frameworks import is_framework_spec
+        from ..frameworks import is_framework_spec
 
         if is_framework_spec(name):  # `lrsched plot "torch:OneCycleLR(...)" --base-lr 0.1`
             command = framework_command(self.verb, self.common, type(self).run)
             return "framework", command, args
         if name is not None and not name.startswith("-") and self.get_command(ctx, name) is None:
-            from .kinds import REGISTRY
+            from ..core.kinds import REGISTRY
 
             REGISTRY.get(name)  # raises 'unknown kind ...; did you mean ...?'
         return super().resolve_command(ctx, args)
@@ -157,7 +157,7 @@ def parse_flag(param: Param, text: str, where: str) -> Any:
         if kind == "floats":
             return [float(x) for x in _items(text)]
         if kind in ("phases", "mapping"):
-            from .files import loads_yaml
+            from ..io.files import loads_yaml
 
             return loads_yaml(text, name=param.flag)
     except (ValueError, OverflowError):
@@ -190,7 +190,7 @@ def parse_steps(text: str | None, default: int | None = None) -> int | None:
         value = None
     if not isinstance(value, int) or value < 1:
         raise UsageError(f"--steps must be an integer >= 1 (received {text!r})")
-    from .core import check_steps
+    from ..core.engine import check_steps
 
     return check_steps(value)
 
@@ -368,8 +368,8 @@ class Request:
     """The schedules a command was asked for, evaluated."""
 
     def __init__(self, schedules: list, steps: int, unit: str, title: str | None, name: str) -> None:
-        from .core import check_steps, evaluate
-        from .config import UNITS
+        from ..core.engine import check_steps, evaluate
+        from ..io.config import UNITS
 
         if unit not in UNITS:
             raise UsageError(f"--unit must be one of: {', '.join(UNITS)} (received {unit!r})")
@@ -387,7 +387,7 @@ def gather(*, allow_import: bool = False, **request: Any) -> Request:
 
     The python kind may import user code only inside this call, and only with --allow-import.
     """
-    from .pykind import allowed_imports
+    from ..core.pykind import allowed_imports
 
     with allowed_imports(allow_import):
         return _gather(**request)
@@ -398,9 +398,9 @@ def _gather(kind_mapping: dict | None = None, config: str | None = None, spec: l
             base_lr: str | None = None, framework: str | None = None) -> Request:
     from pathlib import Path
 
-    from .config import build_all, from_framework, load_config, parse_spec
-    from .core import DEFAULT_STEPS, build, natural_steps
-    from .frameworks import is_framework_spec
+    from ..io.config import build_all, from_framework, load_config, parse_spec
+    from ..core.engine import DEFAULT_STEPS, build, natural_steps
+    from ..frameworks import is_framework_spec
 
     lr = _base_lr(base_lr)
     default_steps = DEFAULT_STEPS
@@ -491,7 +491,7 @@ def say(message: str) -> None:
 @app.command("list", epilog=examples("lrsched list"))
 def list_kinds() -> None:
     """List every schedule kind with its family, frequency and quantity."""
-    from .render import kinds_table
+    from ..present.render import kinds_table
 
     out().print(kinds_table())
 
@@ -499,9 +499,9 @@ def list_kinds() -> None:
 @app.command("describe", epilog=examples("lrsched describe cosine"))
 def describe_kind(kind: Annotated[str, typer.Argument(help="a kind from 'lrsched list'", metavar="KIND")]) -> None:
     """Explain one kind: formula, parameters, tips, framework equivalents, an example."""
-    from .docs import yaml_example
-    from .kinds import REGISTRY
-    from .render import describe
+    from ..present.docs import yaml_example
+    from ..core.kinds import REGISTRY
+    from ..present.render import describe
 
     definition = REGISTRY.get(kind)
     out().print(describe(definition, kind_example(definition, "plot"), yaml_example(definition)))
@@ -521,13 +521,13 @@ def _export(*, fmt: str | None, output: str | None, to: str | None = None, **req
     path = output_path(output, "-")
     req = gather(**request)
     if to is not None:
-        from .codegen import snippet
+        from ..frameworks.codegen import snippet
 
         code = "\n\n".join(snippet(s, to, req.steps) for s in req.schedules)
         if path == "-":
             typer.echo(code)
         else:
-            from .files import atomic_write
+            from ..io.files import atomic_write
 
             atomic_write(path, code + "\n")
             say(f"wrote {to} code for {len(req.schedules)} schedule(s) to {path}")
@@ -536,7 +536,7 @@ def _export(*, fmt: str | None, output: str | None, to: str | None = None, **req
 
 
 def write_values(schedules: list, columns: list, unit: str, fmt: str | None, output: str) -> None:
-    from .output import FORMATS, format_for, write_csv, write_json
+    from ..io.output import FORMATS, format_for, write_csv, write_json
 
     fmt = format_for(output, fmt)
     if fmt not in FORMATS:
@@ -552,7 +552,7 @@ def write_values(schedules: list, columns: list, unit: str, fmt: str | None, out
         write(sys.stdout)
         sys.stdout.flush()
         return
-    from .files import atomic_writer
+    from ..io.files import atomic_writer
 
     with atomic_writer(output, "w") as stream:
         write(stream)
@@ -574,8 +574,8 @@ CHART = option("chart", ["--chart"], "also draw the curve in the terminal", kind
 
 
 def _table(*, every: str | None, chart: bool, **request: Any) -> None:
-    from .render import summary_table, values_table
-    from .summary import sample_rows, summarize
+    from ..present.render import summary_table, values_table
+    from ..core.summary import sample_rows, summarize
 
     req = gather(**request)
     step = None
@@ -623,7 +623,7 @@ def _plot(*, output: str | None, log_y: bool, title: str | None, dpi: str | None
 def _plot_options(output: str | None, csv: str | None, dpi: str | None, layout: str | None,
                   terminal: bool) -> tuple[str | None, str | None, int, str]:
     """Every option is checked before anything is written (--csv included)."""
-    from .plot import LAYOUTS, check_plot_path
+    from ..present.plot import LAYOUTS, check_plot_path
 
     csv = output_path(csv, None, "--csv")
     output = output_path(output, None)
@@ -639,13 +639,13 @@ def _plot_options(output: str | None, csv: str | None, dpi: str | None, layout: 
 
 def _draw(req: Request, output: str | None, csv: str | None, dpi: int, layout: str, *, log_y: bool,
           title: str | None, show: bool = False, terminal: bool = False, summary: bool = False) -> None:
-    from .plot import Series, save_figure
+    from ..present.plot import Series, save_figure
 
     if csv is not None:
         write_values(req.schedules, req.columns, req.unit, "csv", csv)
     if summary:
-        from .render import summary_table
-        from .summary import summarize
+        from ..present.render import summary_table
+        from ..core.summary import summarize
 
         out().print(summary_table(req.labels, [summarize(c) for c in req.columns], req.unit))
     if terminal:
@@ -658,7 +658,7 @@ def _draw(req: Request, output: str | None, csv: str | None, dpi: int, layout: s
                         dpi=dpi, layout=layout, show=False)
     say(f"wrote {saved}")
     if show:
-        from .plot import can_show
+        from ..present.plot import can_show
 
         if not can_show():
             say("no display here: --show skipped (open the file instead)")
@@ -670,7 +670,7 @@ def _draw(req: Request, output: str | None, csv: str | None, dpi: int, layout: s
 def _terminal_chart(req: Request, log_y: bool, title: str | None = None) -> None:
     import shutil
 
-    from .termchart import render_chart
+    from ..present.termchart import render_chart
 
     width = max(30, min(shutil.get_terminal_size((80, 24)).columns - 14, 120))
     out().print(render_chart(list(zip(req.labels, req.columns)), width=width, unit=req.unit, log_y=log_y,
@@ -721,11 +721,11 @@ def compare(
 
 def _compare_as(intent_text: str, frameworks: str, *, output: str | None, csv: str | None, steps: str | None,
                 unit: str | None, log_y: bool, title: str | None, dpi: str | None, terminal: bool) -> None:
-    from .config import load_config, parse_spec
-    from .core import DEFAULT_STEPS, build
-    from .dialects import differences, parse_frameworks, renderings
-    from .frameworks import translate
-    from .render import differences_table
+    from ..io.config import load_config, parse_spec
+    from ..core.engine import DEFAULT_STEPS, build
+    from ..frameworks.dialects import differences, parse_frameworks, renderings
+    from ..frameworks import translate
+    from ..present.render import differences_table
 
     names = parse_frameworks(frameworks)
     options = _plot_options(output, csv, dpi, None, terminal)

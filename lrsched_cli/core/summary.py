@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ._lazy import lazy_import
+from .._lazy import lazy_import
 
 np = lazy_import("numpy")
 

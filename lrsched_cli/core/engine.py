@@ -19,8 +19,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from ._lazy import lazy_import
-from .errors import ExprError, SpecError, UsageError
+from .._lazy import lazy_import
+from ..errors import ExprError, SpecError, UsageError
 from .kinds import REGISTRY, phase_marks, synthetic_loss
 from .registry import HORIZON, Kind, did_you_mean, format_value, is_computed
 
@@ -219,7 +219,7 @@ def _resolve_metric(params: dict, horizon: int, where: str):
     if params["metric"] is not None:
         return np.asarray(params["metric"], dtype=np.float64)
     if params["file"] is not None:
-        from .files import read_metric_column
+        from ..io.files import read_metric_column
 
         if not params["file"].strip():
             raise SpecError(f"{where}: file must be a file name (received {format_value(params['file'])})")

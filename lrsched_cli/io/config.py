@@ -5,9 +5,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from .core import DEFAULT_STEPS, Schedule, build
-from .errors import ConfigError, SpecError
-from .registry import did_you_mean, format_value
+from ..core.engine import DEFAULT_STEPS, Schedule, build
+from ..errors import ConfigError, SpecError
+from ..core.registry import did_you_mean, format_value
 
 TOP_KEYS = ("steps", "unit", "title", "base_lr", "schedules")
 FROM_KEYS = ("from", "base_lr", "metric", "label")
@@ -74,7 +74,7 @@ def build_all(mappings: Sequence[Any], steps: int, source: str, base_lr: Any = N
 
 def from_framework(item: Any, base_lr: Any, where: str) -> Any:
     """A framework scheduler (string or `from:` mapping) as an lrsched mapping; others unchanged."""
-    from .frameworks import is_framework_spec, translate
+    from ..frameworks import is_framework_spec, translate
 
     if is_framework_spec(item):
         item = {"from": item}

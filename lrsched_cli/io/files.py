@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 from typing import IO, Any, Iterator
 
-from .errors import ConfigError, DataError, OutputError
+from ..errors import ConfigError, DataError, OutputError
 
 __all__ = [
     "LineDict",

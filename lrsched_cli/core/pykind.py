@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any, Iterator
 
-from ._lazy import lazy_import
-from .errors import SpecError, UsageError
+from .._lazy import lazy_import
+from ..errors import SpecError, UsageError
 
 np = lazy_import("numpy")
 

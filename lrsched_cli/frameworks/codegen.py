@@ -24,9 +24,9 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from .core import Schedule, evaluate
-from .errors import ExprError, SpecError, UsageError
-from .registry import is_computed
+from ..core.engine import Schedule, evaluate
+from ..errors import ExprError, SpecError, UsageError
+from ..core.registry import is_computed
 
 __all__ = ["MAX_EMBEDDED", "TARGETS", "CodegenError", "snippet"]
 
@@ -1179,13 +1179,13 @@ def _metric_lines(schedule: Schedule, steps: int, target: str) -> list[str]:
         if p["file"] is not None:
             column = f", {_lit(p['column'])}" if p["column"] is not None else ""
             how = (f"METRIC = read_metric_column({_lit(p['file'])}{column}).tolist() (from "
-                   "lrsched_cli.files)")
+                   "lrsched_cli.io.files)")
         elif p["metric"] is not None:
             how = ("save it as a CSV file, give it as file: and read it with METRIC = "
-                   "read_metric_column(FILE).tolist() (from lrsched_cli.files)")
+                   "read_metric_column(FILE).tolist() (from lrsched_cli.io.files)")
         else:
             how = (f"METRIC = synthetic_loss({size}, {p['seed']}).tolist() (from "
-                   "lrsched_cli.kinds), or your own validation metric")
+                   "lrsched_cli.core.kinds), or your own validation metric")
         raise CodegenError(f"{target}: the plateau's metric has {needed:,} values to embed, more "
                            f"than {MAX_EMBEDDED:,}; load it in the snippet instead: {how}")
     values = [float(v) for v in metric[:needed]]

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from .core import Schedule
-from .errors import UsageError
+from ..core.engine import Schedule
+from ..errors import UsageError
 
 DIALECTS = ("torch", "optax", "keras", "hf", "timm")
 
@@ -202,7 +202,7 @@ def differences(intent_values: Any, values: Any, rendering: Rendering, rtol: flo
 
 
 def parse_frameworks(text: str) -> list[str]:
-    from .registry import did_you_mean
+    from ..core.registry import did_you_mean
 
     names = [x.strip() for x in text.split(",") if x.strip()]
     for name in names:
