@@ -1,7 +1,7 @@
 """Code generation: a runnable Python snippet that rebuilds a schedule in another framework.
 
-`snippet(schedule, target, steps)` returns the source of a complete snippet for PyTorch
-(`torch`), Hugging Face transformers (`hf`), optax (`optax`) or Keras 3 (`keras`). Every
+`snippet(schedule, target, steps)` returns the source of a complete snippet for a registered
+framework that can be written (`TARGETS`: PyTorch, Hugging Face transformers, optax, Keras 3). Every
 snippet builds the schedule with the framework's own classes where one of them computes
 exactly lrsched's values, and with a closed-form function where none does (a `LambdaLR`, a
 plain optax schedule function, a Keras `LearningRateSchedule` subclass). It ends with
@@ -15,24 +15,29 @@ A schedule that a framework cannot express raises `CodegenError` with a one-line
 or a parameter value this module does not know (a kind added later) is exported as a table of
 lrsched's own values for the exported steps, with a comment saying so.
 
-This module imports neither the frameworks nor anything heavy, and never prints.
+This module holds what the writers share (literals and layout, the schedule as pieces on one
+clock, closed forms in three dialects, snippet assembly); each framework module writes its own
+classes (its `Framework.write`). It imports neither the frameworks nor anything heavy, and never
+prints.
 """
 from __future__ import annotations
 
 import ast
 import math
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any
 
-from ..core.engine import Schedule, evaluate
 from ..errors import ExprError, SpecError, UsageError
 from ..core.registry import is_computed
+from .base import REGISTRY, Names
+
+if TYPE_CHECKING:
+    from ..core.engine import Schedule
 
 __all__ = ["MAX_EMBEDDED", "TARGETS", "CodegenError", "snippet"]
 
-TARGETS = ("torch", "hf", "optax", "keras")
-TARGET_NAMES = {"torch": "PyTorch", "hf": "Hugging Face transformers", "optax": "optax",
-                "keras": "Keras 3"}
+#: The frameworks a schedule can be written to (`--to`).
+TARGETS = Names(lambda fw: fw.write)
 
 #: At most this many values (a plateau's metric, a table) are written into a snippet.
 MAX_EMBEDDED = 10_000
@@ -313,6 +318,8 @@ class _Piece:
 def _first_value(schedule: Schedule) -> float:
     """The schedule's own value at the end of its warmup: where the warmup ramp ends."""
     warmup = schedule.params["warmup_steps"]
+    from ..core.engine import evaluate  # numpy: only when writing
+
     try:
         return float(evaluate(schedule, warmup + 1)[warmup])
     except (SpecError, ExprError) as exc:
@@ -352,7 +359,7 @@ def _name_pieces(pieces: list[_Piece], suffix: str) -> None:
         piece.name = f"{stem}_{suffix}" + (f"_{i + 1}" if base.count(stem) > 1 else "")
 
 
-def _describe(piece: _Piece) -> str:
+def _describe_piece(piece: _Piece) -> str:
     if piece.warmup:
         return (f"{piece.shape} warmup from {_lit(piece.start)} to {_lit(piece.target)} over "
                 f"{piece.length} steps")
@@ -701,7 +708,7 @@ def _function(name: str, doc: str, body: list[str], d: _Dialect, details: str = 
 def _piece_function(piece: _Piece, d: _Dialect, horizon: int) -> str:
     body = _warmup_body(piece, d) if piece.warmup else _own_body(piece.schedule, d, horizon)
     clock = "" if piece.warmup else ", t on its own clock"
-    return _function(piece.name, f"lr(t) of the {_describe(piece)}{clock}.", body, d,
+    return _function(piece.name, f"lr(t) of the {_describe_piece(piece)}{clock}.", body, d,
                      details=_formula(piece))
 
 
@@ -749,7 +756,7 @@ class _ExprTranslator(ast.NodeTransformer):
         return cond if cond is not None else ast.Compare(node, [ast.NotEq()], [ast.Constant(0.0)])
 
     def refuse(self, what: str) -> CodegenError:
-        return CodegenError(f"expr: cannot translate {what} to {TARGET_NAMES[self.target]}")
+        return CodegenError(f"expr: cannot translate {what} to {REGISTRY[self.target].full_title}")
 
     def generic_visit(self, node: ast.AST) -> ast.AST:
         raise self.refuse(f"'{type(node).__name__}'")
@@ -945,11 +952,8 @@ class _Snippet:
     def render(self) -> str:
         s = self.schedule
         head = _comment(f"lrsched schedule {_lit(s.label)} ({s.kind.name}) for "
-                        f"{TARGET_NAMES[self.target]}, exported for {self.steps} steps.")
-        if self.target in ("torch", "hf"):
-            head += _comment("lr(t) is the learning rate after t calls of scheduler.step().")
-        else:
-            head += _comment("lr(t) is the schedule called with the 0-based update count t.")
+                        f"{REGISTRY[self.target].full_title}, exported for {self.steps} steps.")
+        head += _comment(REGISTRY[self.target].clock)
         for note in self.notes:
             head += _comment(note)
         order = {"math": 0, "jax": 1, "jax.numpy": 1, "keras": 2, "optax": 2, "torch": 2,
@@ -976,7 +980,7 @@ def _prev_is_def(text: str) -> bool:
     return bool(last) and last[-1].startswith((" ", "\t"))
 
 
-# -- PyTorch and Hugging Face -----------------------------------------------------------------
+# -- shared by the writers --------------------------------------------------------------------
 
 def _base_lr(schedule: Schedule) -> float:
     value = schedule.params.get("max_lr")
@@ -986,184 +990,6 @@ def _base_lr(schedule: Schedule) -> float:
 def _close(a: float, b: float) -> bool:
     return math.isclose(a, b, rel_tol=4e-16, abs_tol=0.0)
 
-
-def _torch_own_native(piece: _Piece, base: float, *, alone: bool, first: bool) -> str | None:
-    """A native torch.optim.lr_scheduler constructor computing the piece exactly, or None."""
-    s, p = piece.schedule, piece.params
-    name = s.kind.name
-    sched = "lr_scheduler."
-    uses_base = name not in ("cyclic", "onecycle")
-    if uses_base and p.get("max_lr") != base:
-        return None  # a phase with its own max_lr: the optimizer's lr is another one
-    if name == "constant":
-        return _call(sched + "LambdaLR", ["optimizer", "lambda t: 1.0"])
-    if name == "step":
-        return _call(sched + "StepLR", ["optimizer", _kw("step_size", p["step_size"]),
-                                        _kw("gamma", p["gamma"])])
-    if name == "multistep":
-        return _call(sched + "MultiStepLR", ["optimizer", _kw("milestones", list(p["milestones"])),
-                                             _kw("gamma", p["gamma"])])
-    if name == "exponential":
-        every, staircase, end = _decay_every(s)
-        if end is not None or not float(every).is_integer():
-            return None
-        if every == 1:
-            return _call(sched + "ExponentialLR", ["optimizer", _kw("gamma", p["gamma"])])
-        if staircase:
-            return _call(sched + "StepLR", ["optimizer", _kw("step_size", int(every)),
-                                            _kw("gamma", p["gamma"])])
-        return None
-    if name == "linear" and p["start_factor"] > 0.0:  # torch requires start_factor > 0
-        return _call(sched + "LinearLR", ["optimizer", _kw("start_factor", p["start_factor"]),
-                                          _kw("end_factor", p["end_factor"]),
-                                          _kw("total_iters", p["total_iters"])])
-    if name == "polynomial" and p["min_lr"] == 0.0:
-        return _call(sched + "PolynomialLR", ["optimizer", _kw("total_iters", p["max_update"]),
-                                              _kw("power", p["power"])])
-    if name == "cosine" and p["past_end"] == "continue":
-        return _call(sched + "CosineAnnealingLR", ["optimizer", _kw("T_max", p["cycle_length"]),
-                                                   _kw("eta_min", p["min_lr"])])
-    if name == "cosine_restarts" and float(p["cycle_length"]).is_integer() \
-            and float(p["cycle_mult"]).is_integer() and p["cycle_decay"] == 1.0 \
-            and p["cycle_limit"] is None:
-        return _call(sched + "CosineAnnealingWarmRestarts", [
-            "optimizer", _kw("T_0", int(p["cycle_length"])), _kw("T_mult", int(p["cycle_mult"])),
-            _kw("eta_min", p["min_lr"])])
-    if name == "cyclic" and (alone or not first):
-        # CyclicLR sets the optimizer's lr: first in a SequentialLR it would change the base
-        # of the schedulers after it.
-        return _call(sched + "CyclicLR", [
-            "optimizer", _kw("base_lr", p["min_lr"]), _kw("max_lr", p["max_lr"]),
-            _kw("step_size_up", p["step_size_up"]), _kw("step_size_down", p["step_size_down"]),
-            _kw("mode", p["mode"]), _kw("gamma", p["gamma"]), _kw("cycle_momentum", False)])
-    if name == "onecycle" and alone:
-        return _call(sched + "OneCycleLR", [
-            "optimizer", _kw("max_lr", p["max_lr"]), _kw("total_steps", p["total_steps"]),
-            _kw("pct_start", p["pct_start"]), _kw("anneal_strategy", p["anneal_strategy"]),
-            _kw("div_factor", p["div_factor"]), _kw("final_div_factor", p["final_div_factor"]),
-            _kw("three_phase", p["three_phase"]), _kw("cycle_momentum", False)])
-    return None
-
-
-def _torch_warmup_native(piece: _Piece, base: float) -> str | None:
-    """LinearLR when the warmup is linear from start > 0 up to the optimizer's lr."""
-    if piece.shape != "linear" or not 0.0 < piece.start <= base or not _close(piece.target, base):
-        return None
-    return _call("lr_scheduler.LinearLR", [
-        "optimizer", _kw("start_factor", piece.start / base), _kw("end_factor", 1.0),
-        _kw("total_iters", piece.length)])
-
-
-def _lambda(name: str) -> str:
-    return _call("lr_scheduler.LambdaLR", ["optimizer", f"lambda t: {name}(t) / BASE_LR"])
-
-
-def _math_compose(name: str, pieces: list[_Piece], doc: str) -> str:
-    """A scalar function choosing the piece that covers t (on the piece's own clock)."""
-    lines = [f"def {name}(t):"] + _docstring(doc)
-    for piece in pieces[:-1]:
-        end = piece.offset + piece.length
-        shift = f"t - {piece.offset}" if piece.offset else "t"
-        lines += [f"    if t < {end}:", f"        return {piece.name}({shift})"]
-    last = pieces[-1]
-    shift = f"t - {last.offset}" if last.offset else "t"
-    lines.append(f"    return {last.name}({shift})")
-    return "\n".join(lines)
-
-
-def _torch_scheduler(out: _Snippet, pieces: list[_Piece], base: float, steps: int,
-                     natives_allowed: bool = True) -> tuple[str, dict]:
-    """Definitions added to `out`; returns the body of make_scheduler and loop options."""
-    d = _Dialect("math")
-    opts: dict = {}
-    alone = len(pieces) == 1
-    natives: list[str | None] = []
-    for i, piece in enumerate(pieces):
-        if not natives_allowed:
-            natives.append(None)
-        elif piece.warmup:
-            natives.append(_torch_warmup_native(piece, base))
-        else:
-            natives.append(_torch_own_native(piece, base, alone=alone, first=i == 0))
-    own_native = any(n is not None for n, pc in zip(natives, pieces) if not pc.warmup)
-    # A constant after a LinearLR warmup is LinearLR alone (it holds end_factor afterwards).
-    if len(pieces) == 2 and pieces[1].schedule.kind.name == "constant" and natives[0] \
-            and natives[1] and pieces[0].schedule is pieces[1].schedule:
-        return f"return {_reindent(natives[0], 4)}", opts
-    if alone and natives[0] is not None:
-        if pieces[0].schedule.kind.name == "onecycle":
-            opts["stop"] = pieces[0].params["total_steps"] - 1
-            out.note("OneCycleLR raises after total_steps steps (and extrapolates at total_steps); "
-                     "lrsched holds the final rate from t = total_steps - 1, so lrsched_values "
-                     "stops stepping the scheduler there: do the same in training.")
-        return f"return {_reindent(natives[0], 4)}", opts
-    if own_native:
-        children = []
-        for piece, native in zip(pieces, natives):
-            if native is None:
-                out.blocks.append(_piece_function(piece, d, steps))
-                native = _lambda(piece.name)
-            children.append(native)
-        milestones = [pc.offset for pc in pieces[1:]]
-        body = ["schedulers = ["] + [f"    {_reindent(c, 4)}," for c in children] + ["]"]
-        body.append(_call("return lr_scheduler.SequentialLR", [
-            "optimizer", "schedulers", _kw("milestones", milestones)]))
-        return "\n    ".join("\n".join(body).split("\n")), opts
-    # One LambdaLR with the whole schedule in closed form.
-    if alone:
-        pieces[0].name = "lr_at"
-        out.blocks.append(_piece_function(pieces[0], d, steps))
-    else:
-        for piece in pieces:
-            out.blocks.append(_piece_function(piece, d, steps))
-        out.blocks.append(_math_compose("lr_at", pieces, "lr(t) of the whole schedule."))
-    return f"return {_lambda('lr_at')}", opts
-
-
-def _torch_values(plateau: bool, warmup: int = 0, stop: int | None = None) -> str:
-    lines = ["def lrsched_values(steps):",
-             '    """lr(t), t = 0 .. steps-1, read from a real optimizer and scheduler."""',
-             "    param = torch.nn.Parameter(torch.zeros(1))",
-             "    optimizer = torch.optim.SGD([param], lr=BASE_LR)"]
-    if plateau and warmup:
-        lines.append("    warmup, scheduler = make_schedulers(optimizer)")
-    else:
-        lines.append("    scheduler = make_scheduler(optimizer)")
-    lines += ["    values = []",
-              "    for t in range(steps):"]
-    if stop is not None:
-        lines.append(f"        if 0 < t <= {stop}:  # OneCycleLR: hold after the cycle")
-    else:
-        lines.append("        if t:")
-    lines.append("            optimizer.step()")
-    if plateau and warmup:
-        lines += [f"            if t <= {warmup}:",
-                  "                warmup.step()",
-                  "            else:",
-                  "                scheduler.step(METRIC[t - 1])"]
-    elif plateau:
-        lines.append("            scheduler.step(METRIC[t - 1])  # the metric seen so far")
-    else:
-        lines.append("            scheduler.step()")
-    lines += ['        values.append(optimizer.param_groups[0]["lr"])',
-              "    return values"]
-    return "\n".join(lines)
-
-
-def _usage(target: str, base: float, plateau: bool = False, warmup: int = 0) -> str:
-    opt = f"torch.optim.SGD(model.parameters(), lr={_lit(base)})"
-    lines = ["# In your training code:", f"#     optimizer = {opt}"]
-    if plateau and warmup:
-        lines += ["#     warmup, scheduler = make_schedulers(optimizer)",
-                  "#     after each step t = 1, 2, ...: optimizer.step(), then",
-                  f"#     warmup.step() while t <= {warmup}, scheduler.step(metric) after"]
-    else:
-        lines.append("#     scheduler = make_scheduler(optimizer)")
-        if plateau:
-            lines.append("#     after each step: optimizer.step(), then scheduler.step(metric)")
-        else:
-            lines.append("#     after each step: optimizer.step(), then scheduler.step()")
-    return "\n".join(lines)
 
 
 def _metric_lines(schedule: Schedule, steps: int, target: str) -> list[str]:
@@ -1196,74 +1022,6 @@ def _metric_lines(schedule: Schedule, steps: int, target: str) -> list[str]:
                                                  "METRIC[0 .. t-1]")
 
 
-def _plateau_kwargs(p: dict) -> list[str]:
-    return [_kw("mode", p["mode"]), _kw("factor", p["factor"]), _kw("patience", p["patience"]),
-            _kw("threshold", p["threshold"]), _kw("threshold_mode", p["threshold_mode"]),
-            _kw("cooldown", p["cooldown"]), _kw("min_lr", p["min_lr"]), _kw("eps", p["eps"])]
-
-
-def _torch_plateau(out: _Snippet, schedule: Schedule, steps: int, hf: bool) -> None:
-    p = schedule.params
-    base = _base_lr(schedule)
-    warmup = p["warmup_steps"]
-    out.blocks.append("\n".join(_metric_lines(schedule, steps, out.target)))
-    if hf and not warmup:
-        out.need("from transformers import get_scheduler")
-        kwargs = "{" + ", ".join(f"{_lit(k.split('=')[0])}: {k.split('=', 1)[1]}"
-                                 for k in _plateau_kwargs(p)) + "}"
-        scheduler = "    return " + _call("get_scheduler", [
-            '"reduce_lr_on_plateau"', "optimizer", f"scheduler_specific_kwargs={kwargs}"])
-    else:
-        if hf:
-            out.note("Hugging Face's reduce_lr_on_plateau has no warmup: PyTorch's "
-                     "ReduceLROnPlateau after a warmup scheduler.")
-        scheduler = "    return " + _call("lr_scheduler.ReduceLROnPlateau",
-                                          ["optimizer"] + _plateau_kwargs(p))
-    if warmup:
-        pieces = _flatten(schedule)
-        _name_pieces(pieces, "lr")
-        warm = pieces[0]
-        native = _torch_warmup_native(warm, base)
-        if native is None:
-            out.blocks.append(_piece_function(warm, _Dialect("math"), steps))
-            native = _lambda(warm.name)
-        plateau_call = scheduler.strip().removeprefix("return ")
-        body = ["def make_schedulers(optimizer):",
-                '    """A warmup scheduler for the first steps, then ReduceLROnPlateau."""',
-                f"    warmup = {_reindent(native, 4)}",
-                f"    scheduler = {_reindent(plateau_call, 0)}",
-                "    return warmup, scheduler"]
-        out.blocks.append("\n".join(body))
-    else:
-        doc = '    """The scheduler for an optimizer with lr=BASE_LR: step(metric)."""'
-        out.blocks.append("\n".join(["def make_scheduler(optimizer):", doc, scheduler]))
-    out.blocks.append(_usage(out.target, base, plateau=True, warmup=warmup))
-    out.blocks.append(_torch_values(True, warmup))
-
-
-def _torch(schedule: Schedule, steps: int, out: _Snippet | None = None,
-           natives_allowed: bool = True) -> str:
-    out = out or _Snippet("torch", schedule, steps)
-    base = _base_lr(schedule)
-    out.need("import torch")
-    if out.target == "torch":
-        out.need("from torch.optim import lr_scheduler")
-    out.blocks.append(f"BASE_LR = {_lit(base)}  # the optimizer's lr (lrsched's max_lr)")
-    if schedule.kind.name == "plateau":
-        if out.target == "torch" or schedule.params["warmup_steps"]:
-            out.need("from torch.optim import lr_scheduler")
-        _torch_plateau(out, schedule, steps, hf=out.target == "hf")
-        return _finish(out)
-    out.need("from torch.optim import lr_scheduler")
-    pieces = _flatten(schedule)
-    _name_pieces(pieces, "lr")
-    body, opts = _torch_scheduler(out, pieces, base, steps, natives_allowed)
-    doc = '    """The scheduler for an optimizer created with lr=BASE_LR."""'
-    out.blocks.append("\n".join(["def make_scheduler(optimizer):", doc, "    " + body]))
-    out.blocks.append(_usage(out.target, base))
-    out.blocks.append(_torch_values(False, stop=opts.get("stop")))
-    return _finish(out)
-
 
 def _finish(out: _Snippet) -> str:
     text = out.render()
@@ -1273,428 +1031,6 @@ def _finish(out: _Snippet) -> str:
     return text
 
 
-# Hugging Face ---------------------------------------------------------------------------------
-
-def _hf_native(schedule: Schedule) -> tuple[str, int, int | None, dict] | None:
-    """(scheduler type, num_warmup_steps, num_training_steps, scheduler_specific_kwargs) when a
-    transformers scheduler computes exactly this schedule, else None."""
-    p = schedule.params
-    name = schedule.kind.name
-    warmup = p["warmup_steps"]
-    from_zero = warmup == 0 or (p["warmup_shape"] == "linear" and p["warmup_start_lr"] == 0.0)
-    if name == "wsd":
-        shapes = ("linear", "cosine", "1-sqrt")
-        if warmup and (p["warmup_shape"] not in shapes or p["warmup_start_lr"] != p["min_lr"]):
-            return None
-        kwargs = {"num_decay_steps": p["decay_steps"]}
-        if warmup and p["warmup_shape"] != "linear":
-            kwargs["warmup_type"] = p["warmup_shape"]
-        kwargs["decay_type"] = p["decay_type"]
-        if p["min_lr"]:
-            kwargs["min_lr_ratio"] = p["min_lr"] / p["max_lr"]
-        return "warmup_stable_decay", warmup, warmup + p["stable_steps"] + p["decay_steps"], kwargs
-    if not from_zero:
-        return None
-    if name == "constant":
-        return ("constant_with_warmup", warmup, None, {}) if warmup else ("constant", 0, None, {})
-    if name == "polynomial":
-        total = warmup + p["max_update"]
-        if p["min_lr"] == 0.0 and p["power"] == 1.0:
-            return "linear", warmup, total, {}
-        if p["max_lr"] > p["min_lr"]:
-            return "polynomial", warmup, total, {"lr_end": p["min_lr"], "power": p["power"]}
-        return None
-    if name == "linear" and p["start_factor"] == 1.0 and p["end_factor"] == 0.0:
-        return "linear", warmup, warmup + p["total_iters"], {}
-    if name == "cosine" and p["past_end"] == "continue":
-        length = p["cycle_length"]
-        if length.is_integer():
-            total, cycles = warmup + int(length), 0.5
-        elif (2 * length).is_integer():
-            total, cycles = warmup + int(2 * length), 1.0
-        else:
-            return None
-        kwargs = {} if cycles == 0.5 else {"num_cycles": cycles}
-        if p["min_lr"] == 0.0:
-            return "cosine", warmup, total, kwargs
-        return "cosine_with_min_lr", warmup, total, {**kwargs, "min_lr": p["min_lr"]}
-    if name == "cosine_restarts":
-        length, cycles = p["cycle_length"], p["cycle_limit"]
-        if not (p["cycle_mult"] == 1.0 and p["cycle_decay"] == 1.0 and p["min_lr"] == 0.0
-                and cycles is not None and length.is_integer() and cycles <= 100_000):
-            return None
-        span = int(length) * cycles
-        # transformers finds the cycle as (num_cycles * progress) % 1.0: exact at every restart?
-        for j in range(1, cycles):
-            if (float(cycles) * (float(j * int(length)) / float(span))) % 1.0 != 0.0:
-                return None
-        return "cosine_with_restarts", warmup, warmup + span, {"num_cycles": cycles}
-    if name == "inverse_sqrt":
-        return "inverse_sqrt", warmup, None, {"timescale": p["timescale"]}
-    return None
-
-
-def _hf(schedule: Schedule, steps: int) -> str:
-    out = _Snippet("hf", schedule, steps)
-    if schedule.kind.name == "plateau":
-        out.need("import torch")
-        if schedule.params["warmup_steps"]:
-            out.need("from torch.optim import lr_scheduler")
-        out.blocks.append(f"BASE_LR = {_lit(_base_lr(schedule))}  # the optimizer's lr "
-                          "(lrsched's max_lr)")
-        _torch_plateau(out, schedule, steps, hf=True)
-        return _finish(out)
-    native = _hf_native(schedule)
-    if native is None:
-        out.note("Hugging Face transformers has no scheduler type for this schedule: a PyTorch "
-                 "LambdaLR with lrsched's closed form (what get_scheduler builds too).")
-        return _torch(schedule, steps, out, natives_allowed=False)
-    kind, warmup, total, kwargs = native
-    base = _base_lr(schedule)
-    out.need("import torch")
-    out.need("from transformers import get_scheduler")
-    out.blocks.append(f"BASE_LR = {_lit(base)}  # the optimizer's lr (lrsched's max_lr)")
-    args = [_lit(kind), "optimizer"]
-    if kind != "constant":
-        args.append(_kw("num_warmup_steps", warmup))
-    if total is not None:
-        args.append(_kw("num_training_steps", total))
-    if kwargs:
-        args.append(f"scheduler_specific_kwargs={_lit(kwargs)}")
-    call = _call("get_scheduler", args)
-    doc = '    """The scheduler for an optimizer created with lr=BASE_LR."""'
-    out.blocks.append("\n".join(["def make_scheduler(optimizer):", doc, f"    return {call}"]))
-    out.blocks.append(_usage("hf", base))
-    out.blocks.append(_torch_values(False))
-    return _finish(out)
-
-
-# -- optax ------------------------------------------------------------------------------------
-
-def _optax_own_native(piece: _Piece, steps: int, note: list[str]) -> str | None:
-    p = piece.params
-    name = piece.schedule.kind.name
-    if name == "constant":
-        return _call("optax.constant_schedule", [_lit(p["max_lr"])])
-    if name in ("step", "exponential"):
-        every, staircase, end = _decay_every(piece.schedule)
-        return _call("optax.exponential_decay", [
-            _kw("init_value", p["max_lr"]), _kw("transition_steps", every),
-            _kw("decay_rate", p["gamma"])] + ([_kw("staircase", True)] if staircase else []) +
-            ([_kw("end_value", end)] if end is not None else []))
-    if name == "multistep":
-        counts: dict[int, int] = {}
-        for m in p["milestones"]:
-            counts[m] = counts.get(m, 0) + 1
-        scales = {m: p["gamma"] ** c for m, c in sorted(counts.items())}
-        return _call("optax.piecewise_constant_schedule", [
-            _kw("init_value", p["max_lr"]), f"boundaries_and_scales={_lit(scales)}"])
-    if name == "linear":
-        return _call("optax.linear_schedule", [
-            _kw("init_value", p["max_lr"] * p["start_factor"]),
-            _kw("end_value", p["max_lr"] * p["end_factor"]),
-            _kw("transition_steps", p["total_iters"])])
-    if name == "polynomial":
-        return _call("optax.polynomial_schedule", [
-            _kw("init_value", p["max_lr"]), _kw("end_value", p["min_lr"]),
-            _kw("power", p["power"]), _kw("transition_steps", p["max_update"])])
-    if name == "cosine" and p["past_end"] == "hold":
-        return _call("optax.cosine_decay_schedule", [
-            _kw("init_value", p["max_lr"]), _kw("decay_steps", p["cycle_length"]),
-            _kw("alpha", p["min_lr"] / p["max_lr"])])
-    if name == "cosine_restarts" and p["cycle_mult"] != 1.0:
-        return _sgdr(p, steps, note)
-    return None
-
-
-def _sgdr(p: dict, steps: int, note: list[str]) -> str | None:
-    starts, lengths = [0.0], [float(p["cycle_length"])]
-    limit = p["cycle_limit"]
-    while starts[-1] + lengths[-1] <= steps and (limit is None or len(starts) < limit):
-        if len(starts) >= MAX_SGDR_CYCLES:
-            return None
-        starts.append(starts[-1] + lengths[-1])
-        lengths.append(lengths[-1] * p["cycle_mult"])
-    cycles = len(starts)
-    if limit is None or cycles < limit:
-        note.append(f"sgdr_schedule lists {cycles} cycles, enough for the exported {steps} steps; "
-                    "after them optax holds min_lr where lrsched restarts: list more for a longer "
-                    "run.")
-    peak = (f"{_lit(p['max_lr'])} * {_lit(p['cycle_decay'])} ** i" if p["cycle_decay"] != 1.0
-            else _lit(p["max_lr"]))
-    return _Code(
-        "optax.sgdr_schedule([\n"
-        "    dict(\n"
-        f"        init_value={peak},\n"
-        f"        peak_value={peak},\n"
-        "        warmup_steps=0,\n"
-        "        decay_steps=length,\n"
-        f"        end_value={_lit(p['min_lr'])},\n"
-        "    )\n"
-        f"    for i, length in enumerate(restart_lengths({_lit(float(p['cycle_length']))}, "
-        f"{_lit(p['cycle_mult'])}, {cycles}))\n"
-        "])")
-
-
-RESTART_LENGTHS = '''\
-def restart_lengths(cycle_length, cycle_mult, cycles):
-    """The lengths of the first `cycles` restart cycles."""
-    lengths = [cycle_length]
-    while len(lengths) < cycles:
-        lengths.append(lengths[-1] * cycle_mult)
-    return lengths'''
-
-
-def _optax_fused(schedule: Schedule) -> str | None:
-    """One optax function for a linear warmup and the schedule after it."""
-    p = schedule.params
-    warmup = p["warmup_steps"]
-    if not warmup or p["warmup_shape"] != "linear" or schedule.kind.name == "sequence":
-        return None
-    name = schedule.kind.name
-    start = p["warmup_start_lr"]
-    if not _close(_first_value(schedule), p["max_lr"]):
-        return None
-    if name == "constant":
-        return _call("optax.warmup_constant_schedule", [
-            _kw("init_value", start), _kw("peak_value", p["max_lr"]), _kw("warmup_steps", warmup)])
-    if name == "cosine" and p["past_end"] == "hold" and (warmup + p["cycle_length"]) - warmup == \
-            p["cycle_length"]:
-        return _call("optax.warmup_cosine_decay_schedule", [
-            _kw("init_value", start), _kw("peak_value", p["max_lr"]), _kw("warmup_steps", warmup),
-            _kw("decay_steps", warmup + p["cycle_length"]), _kw("end_value", p["min_lr"])])
-    if name in ("step", "exponential"):
-        every, staircase, end = _decay_every(schedule)
-        return _call("optax.warmup_exponential_decay_schedule", [
-            _kw("init_value", start), _kw("peak_value", p["max_lr"]), _kw("warmup_steps", warmup),
-            _kw("transition_steps", every), _kw("decay_rate", p["gamma"])] +
-            ([_kw("staircase", True)] if staircase else []) +
-            ([_kw("end_value", end)] if end is not None else []))
-    return None
-
-
-def _optax(schedule: Schedule, steps: int) -> str:
-    out = _Snippet("optax", schedule, steps)
-    if schedule.kind.name == "plateau":
-        raise CodegenError(
-            "optax: plateau has no optax schedule: optax.contrib.reduce_on_plateau cuts after "
-            "`patience` bad steps (PyTorch after patience+1), only minimises, has no eps and "
-            "scales the updates, not the learning rate; use --to torch or --to hf")
-    out.need("import jax")
-    out.need("import optax")
-    out.blocks.append(
-        "\n".join(_comment("lrsched computes in float64; so does jax with x64 enabled (else it "
-                           "computes in float32, about 1e-7 off). Optax's optimizers count "
-                           "updates in int32, which makes some optax schedules compute in "
-                           "float32 even so.")) +
-        '\njax.config.update("jax_enable_x64", True)')
-    d = _Dialect("jnp")
-    fused = _optax_fused(schedule)
-    if fused is not None:
-        expr = fused
-    else:
-        pieces = _flatten(schedule)
-        _name_pieces(pieces, "schedule")
-        parts = []
-        for piece in pieces:
-            native = None
-            if piece.warmup and piece.shape == "linear":
-                native = _call("optax.linear_schedule", [
-                    _kw("init_value", piece.start), _kw("end_value", piece.target),
-                    _kw("transition_steps", piece.length)])
-            elif not piece.warmup:
-                notes: list[str] = []
-                native = _optax_own_native(piece, steps, notes)
-                for text in notes:
-                    out.note(text)
-                if native is None and piece.schedule.kind.name == "cosine":
-                    out.note("optax's cosine_decay_schedule holds min_lr after decay_steps; "
-                             "lrsched's cosine (past_end: continue) rises again as PyTorch's "
-                             "does: a jnp function.")
-            if native is None:
-                if len(pieces) == 1:
-                    piece.name = "schedule"
-                out.blocks.append(_piece_function(piece, d, steps))
-                native = piece.name
-            parts.append(native)
-        if len(pieces) == 1:
-            expr = parts[0]
-        else:
-            expr = _call("optax.join_schedules", [
-                "schedules=[\n" + "".join(f"    {_reindent(x, 4)},\n" for x in parts) + "]",
-                _kw("boundaries", [pc.offset for pc in pieces[1:]])])
-    if "jnp." in "\n".join(out.blocks):
-        out.need("import jax.numpy as jnp")
-    if "restart_cycles(" in "\n".join(out.blocks):
-        out.blocks.insert(1, RESTART_CYCLES)
-    if "restart_lengths(" in expr:
-        out.blocks.append(RESTART_LENGTHS)
-    if expr != "schedule":
-        out.blocks.append(f"schedule = {expr}")
-    out.blocks.append("# In your training code:\n#     optimizer = optax.sgd(learning_rate=schedule)")
-    out.blocks.append("\n".join([
-        "def lrsched_values(steps):",
-        '    """lr(t), t = 0 .. steps-1: the schedule called with the update count t."""',
-        "    return [float(schedule(t)) for t in range(steps)]"]))
-    return _finish(out)
-
-
-# -- Keras ------------------------------------------------------------------------------------
-
-KERAS = "keras.optimizers.schedules."
-
-
-def _keras_own_native(piece: _Piece) -> str | None:
-    p = piece.params
-    name = piece.schedule.kind.name
-    if name in ("step", "exponential"):
-        every, staircase, end = _decay_every(piece.schedule)
-        if end is not None:
-            return None
-        return _call(KERAS + "ExponentialDecay", [
-            _kw("initial_learning_rate", p["max_lr"]), _kw("decay_steps", every),
-            _kw("decay_rate", p["gamma"])] + ([_kw("staircase", True)] if staircase else []))
-    if name == "multistep":
-        milestones = sorted(set(p["milestones"]))
-        levels = [p["max_lr"] * p["gamma"] ** sum(1 for m in p["milestones"] if m <= b)
-                  for b in [0] + milestones]
-        return _Code(_call(KERAS + "PiecewiseConstantDecay", [
-            # Keras changes the value one step after a boundary: boundary = milestone - 1
-            _kw("boundaries", [m - 1 for m in milestones]), _kw("values", levels)]))
-    if name == "linear":
-        return _call(KERAS + "PolynomialDecay", [
-            _kw("initial_learning_rate", p["max_lr"] * p["start_factor"]),
-            _kw("decay_steps", p["total_iters"]),
-            _kw("end_learning_rate", p["max_lr"] * p["end_factor"]), _kw("power", 1.0)])
-    if name == "polynomial":
-        return _call(KERAS + "PolynomialDecay", [
-            _kw("initial_learning_rate", p["max_lr"]), _kw("decay_steps", p["max_update"]),
-            _kw("end_learning_rate", p["min_lr"]), _kw("power", p["power"])])
-    if name == "cosine" and p["past_end"] == "hold":
-        return _call(KERAS + "CosineDecay", [
-            _kw("initial_learning_rate", p["max_lr"]), _kw("decay_steps", p["cycle_length"]),
-            _kw("alpha", p["min_lr"] / p["max_lr"])])
-    if name == "cosine_restarts" and p["cycle_mult"] == 1.0 and p["cycle_limit"] is None \
-            and (p["cycle_decay"] == 1.0 or p["min_lr"] == 0.0):
-        return _call(KERAS + "CosineDecayRestarts", [
-            _kw("initial_learning_rate", p["max_lr"]), _kw("first_decay_steps", p["cycle_length"]),
-            _kw("t_mul", 1.0), _kw("m_mul", p["cycle_decay"]),
-            _kw("alpha", p["min_lr"] / p["max_lr"])])
-    return None
-
-
-def _keras_fused(schedule: Schedule) -> str | None:
-    p = schedule.params
-    if schedule.kind.name == "cosine" and p["past_end"] == "hold" and p["warmup_steps"] \
-            and p["warmup_shape"] == "linear" and _close(_first_value(schedule), p["max_lr"]):
-        return _call(KERAS + "CosineDecay", [
-            _kw("initial_learning_rate", p["warmup_start_lr"]),
-            _kw("decay_steps", p["cycle_length"]), _kw("alpha", p["min_lr"] / p["max_lr"]),
-            _kw("warmup_target", p["max_lr"]), _kw("warmup_steps", p["warmup_steps"])])
-    return None
-
-
-KERAS_CLASS = '''\
-class LrschedSchedule(keras.optimizers.schedules.LearningRateSchedule):
-{doc}
-
-    def __init__(self):
-        super().__init__()
-{init}
-
-    def __call__(self, step):
-        t = ops.cast(step, keras.config.floatx())
-        lr = self.pieces[0](t)
-        for boundary, piece in zip(self.boundaries, self.pieces[1:]):
-            lr = ops.where(t < boundary, lr, piece(t - boundary))
-        return lr
-
-    def get_config(self):
-        return {{}}  # every value is written into the class'''
-
-
-def _keras(schedule: Schedule, steps: int) -> str:
-    out = _Snippet("keras", schedule, steps)
-    if schedule.kind.name == "plateau":
-        raise CodegenError(
-            "keras: plateau has no Keras schedule: the ReduceLROnPlateau callback cuts after "
-            "`patience` bad epochs (PyTorch after patience+1) with an absolute min_delta; use "
-            "--to torch or --to hf")
-    out.need("import keras")
-    out.note("Keras computes in float32 (its floatx): expect about 1e-7 relative difference "
-             "from lrsched's float64 values.")
-    p = schedule.params
-    fused = _keras_fused(schedule)
-    if schedule.kind.name == "constant" and not p["warmup_steps"]:
-        out.blocks.append(f"learning_rate = {_lit(p['max_lr'])}  # a constant needs no schedule")
-        out.blocks.append("# In your training code:\n"
-                          "#     optimizer = keras.optimizers.SGD(learning_rate=learning_rate)")
-        out.blocks.append("\n".join([
-            "def lrsched_values(steps):",
-            '    """lr(t), t = 0 .. steps-1."""',
-            "    return [float(learning_rate)] * steps"]))
-        return _finish(out)
-    d = _Dialect("keras")
-    pieces = _flatten(schedule)
-    _name_pieces(pieces, "lr")
-    natives: list[str | None] = []
-    if fused is not None:
-        natives = [fused]
-        pieces = pieces[-1:]
-    else:
-        for piece in pieces:
-            if piece.warmup and piece.shape == "linear":
-                natives.append(_call(KERAS + "PolynomialDecay", [
-                    _kw("initial_learning_rate", piece.start), _kw("decay_steps", piece.length),
-                    _kw("end_learning_rate", piece.target), _kw("power", 1.0)]))
-            elif piece.warmup:
-                natives.append(None)
-            else:
-                native = _keras_own_native(piece)
-                if native is None and piece.schedule.kind.name == "cosine_restarts" and \
-                        piece.params["cycle_mult"] != 1.0:
-                    out.note("Keras' CosineDecayRestarts finds the cycle with a float32 "
-                             "logarithm, which can put a restart a step late: the cycles are "
-                             "listed instead.")
-                natives.append(native)
-    if "restart_cycles(" in "\n".join(_piece_source(pc, d, steps) for pc, n in zip(pieces, natives)
-                                      if n is None):
-        out.blocks.append(RESTART_CYCLES)
-    if len(pieces) == 1 and natives[0] is not None:
-        out.blocks.append(f"schedule = {natives[0]}")
-    else:
-        out.need("from keras import ops")
-        members = []
-        for piece, native in zip(pieces, natives):
-            if native is None:
-                out.blocks.append(_piece_function(piece, d, steps))
-                members.append(piece.name)
-            else:
-                members.append(native)
-        init = ["self.pieces = ["] + [f"    {_reindent(m, 4)}," for m in members] + ["]"]
-        init.append(f"self.boundaries = {_lit([float(pc.offset) for pc in pieces[1:]])}")
-        kinds = ", then ".join(_describe(pc).split(":")[0] for pc in pieces)
-        doc = f"lrsched's schedule: {kinds}; each piece runs on its own clock."
-        init_lines = "\n".join(init).split("\n")
-        out.blocks.append(KERAS_CLASS.format(
-            doc="\n".join(_docstring(doc)),
-            init="\n".join(" " * 8 + ln if ln else "" for ln in init_lines)))
-        out.blocks.append("schedule = LrschedSchedule()")
-    out.blocks.append("# In your training code:\n"
-                      "#     optimizer = keras.optimizers.SGD(learning_rate=schedule)")
-    out.blocks.append("\n".join([
-        "def lrsched_values(steps):",
-        '    """lr(t), t = 0 .. steps-1: the schedule called with the update count t."""',
-        "    return [float(schedule(t)) for t in range(steps)]"]))
-    return _finish(out)
-
-
-def _piece_source(piece: _Piece, d: _Dialect, steps: int) -> str:
-    try:
-        return _piece_function(piece, d, steps)
-    except _NeedsFeedback:  # pragma: no cover - plateau is refused before
-        return ""
-
 
 # -- tables for what this module does not know ------------------------------------------------
 
@@ -1702,6 +1038,8 @@ def _table(schedule: Schedule, target: str, steps: int, reason: str) -> str:
     if steps > MAX_EMBEDDED:
         raise CodegenError(f"{target}: {reason}, and {steps:,} steps are too many to tabulate "
                            f"(at most {MAX_EMBEDDED:,}); export fewer steps")
+    from ..core.engine import evaluate
+
     try:
         values = [float(v) for v in evaluate(schedule, steps)]
     except (SpecError, ExprError) as exc:
@@ -1710,64 +1048,11 @@ def _table(schedule: Schedule, target: str, steps: int, reason: str) -> str:
     out.note(f"{reason}: the values lrsched computes are tabulated for t = 0 .. {steps - 1}, and "
              "the last one is held after that.")
     table = "\n".join(_list_block("VALUES", values))
-    if target in ("torch", "hf"):
-        base = _base_lr(schedule)
-        out.need("import torch")
-        out.need("from torch.optim import lr_scheduler")
-        out.blocks.append(f"BASE_LR = {_lit(base)}  # the optimizer's lr")
-        out.blocks.append(table)
-        out.blocks.append("\n".join([
-            "def make_scheduler(optimizer):",
-            '    """The scheduler for an optimizer created with lr=BASE_LR."""',
-            "    return " + _call("lr_scheduler.LambdaLR", [
-                "optimizer", "lambda t: VALUES[min(t, len(VALUES) - 1)] / BASE_LR"],
-                indent=4).lstrip()]))
-        out.blocks.append(_usage(target, base))
-        out.blocks.append(_torch_values(False))
-    elif target == "optax":
-        out.need("import jax")
-        out.need("import jax.numpy as jnp")
-        out.blocks.append('jax.config.update("jax_enable_x64", True)  # float64, as lrsched')
-        out.blocks.append(table)
-        out.blocks.append("\n".join([
-            "def schedule(count):",
-            '    """lr(count), held at the last tabulated value."""',
-            "    return jnp.asarray(VALUES)[jnp.clip(count, 0, len(VALUES) - 1)]"]))
-        out.blocks.append("# In your training code:\n"
-                          "#     optimizer = optax.sgd(learning_rate=schedule)")
-        out.blocks.append("\n".join([
-            "def lrsched_values(steps):",
-            '    """lr(t), t = 0 .. steps-1: the schedule called with t."""',
-            "    return [float(schedule(t)) for t in range(steps)]"]))
-    else:
-        out.need("import keras")
-        out.need("from keras import ops")
-        out.blocks.append(table)
-        out.blocks.append("\n".join([
-            "class LrschedSchedule(keras.optimizers.schedules.LearningRateSchedule):",
-            '    """lr(step) from a table, held at the last value."""',
-            "",
-            "    def __call__(self, step):",
-            "        index = ops.clip(ops.cast(step, \"int32\"), 0, len(VALUES) - 1)",
-            "        return ops.take(ops.convert_to_tensor(VALUES), index)",
-            "",
-            "    def get_config(self):",
-            "        return {}"]))
-        out.blocks.append("schedule = LrschedSchedule()")
-        out.blocks.append("# In your training code:\n"
-                          "#     optimizer = keras.optimizers.SGD(learning_rate=schedule)")
-        out.blocks.append("\n".join([
-            "def lrsched_values(steps):",
-            '    """lr(t), t = 0 .. steps-1: the schedule called with t."""',
-            "    return [float(schedule(t)) for t in range(steps)]"]))
+    REGISTRY[target].write_table(out, schedule, table)
     return _finish(out)
 
 
 # -- entry point ------------------------------------------------------------------------------
-
-_GENERATORS: dict[str, Callable[[Schedule, int], str]] = {
-    "torch": lambda s, n: _torch(s, n), "hf": _hf, "optax": _optax, "keras": _keras}
-
 
 def snippet(schedule: Schedule, target: str, steps: int) -> str:
     """A complete, runnable Python snippet that builds `schedule` in `target` (one of TARGETS)
@@ -1781,7 +1066,7 @@ def snippet(schedule: Schedule, target: str, steps: int) -> str:
         raise CodegenError(f"steps must be an integer >= 1 (received {steps!r})")
     try:
         _check_known(schedule)
-        return _GENERATORS[target](schedule, steps)
+        return REGISTRY[target].write(schedule, steps)
     except _Unsupported as why:
         return _table(schedule, target, steps, str(why))
     except CodegenError as exc:
