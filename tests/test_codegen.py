@@ -299,7 +299,7 @@ def _custom_kind() -> Kind:
                 formula="max_lr * (1 - (t mod period) / period)",
                 params=(Param("max_lr", "float", "peak", gt=0), Param("period", "int", "length", ge=1)) +
                 WARMUP_PARAMS,
-                evaluate=evaluate_sawtooth, example={"max_lr": 0.1, "period": 7}, equivalents={})
+                evaluate=evaluate_sawtooth, example={"max_lr": 0.1, "period": 7})
 
 
 def _schedule_of(kind: Kind, **params) -> Schedule:

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 from . import hf, keras, optax, timm, torch
 from .base import (MAX_DEPTH, MAX_LENGTH, MAX_NESTING, REGISTRY, Arg, Ctor, Framework, Names, accepted,
-                   is_framework_spec, register, translate)
+                   equivalents, is_framework_spec, register, translate)
 from .hf import HF_FUNCTIONS, HF_TYPES
 
 __all__ = ["FRAMEWORKS", "MAX_DEPTH", "MAX_LENGTH", "MAX_NESTING", "REGISTRY", "Arg", "Ctor", "Framework",
-           "Names", "TABLES", "accepted", "is_framework_spec", "register", "translate", "HF_FUNCTIONS",
+           "Names", "TABLES", "accepted", "equivalents", "is_framework_spec", "register", "translate", "HF_FUNCTIONS",
            "HF_TYPES"]
 
 for _module in (torch, hf, optax, keras, timm):

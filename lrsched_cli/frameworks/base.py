@@ -101,6 +101,11 @@ class Names(Sequence):
         return repr(self._names())
 
 
+def equivalents(kind: str) -> list[tuple[str, str]]:
+    """(framework title, its equivalent of `kind`) for each framework that describes kinds."""
+    return [(fw.title, fw.equivalents.get(kind, "none")) for fw in REGISTRY.values() if fw.equivalents]
+
+
 def is_framework_spec(text: Any) -> bool:
     """True for 'torch:...', 'hf:...' and every other registered framework's prefix."""
     if not isinstance(text, str):

@@ -326,7 +326,41 @@ COMPARE = {
 }
 
 
+# -- describe: the equivalent of each lrsched kind -----------------------------------------
+
+EQUIVALENTS = {
+    "constant": "get_constant_schedule / get_constant_schedule_with_warmup (constant_with_warmup): "
+                "warmup_steps=W, warmup_start_lr=0",
+    "step": "none (use a LambdaLR)",
+    "multistep": "none (use a LambdaLR)",
+    "piecewise": "none (use a LambdaLR)",
+    "exponential": "none (use a LambdaLR)",
+    "linear": "get_linear_schedule_with_warmup is `polynomial` with power=1 and a warmup",
+    "polynomial": "get_polynomial_decay_schedule_with_warmup(W, N, lr_end=min_lr, power): warmup_steps=W, "
+                  "max_update=N-W; get_linear_schedule_with_warmup is power=1, min_lr=0",
+    "cosine": "get_cosine_schedule_with_warmup(W, N, num_cycles): warmup_steps=W, "
+              "cycle_length=(N-W)/(2*num_cycles); cosine_with_min_lr: min_lr=min_lr_rate*max_lr",
+    "cosine_restarts": "get_cosine_with_hard_restarts_schedule_with_warmup(W, N, num_cycles): "
+                       "warmup_steps=W, cycle_length=(N-W)/num_cycles, cycle_limit=num_cycles",
+    "tanh": "none (use a LambdaLR)",
+    "cyclic": "none (use a LambdaLR)",
+    "onecycle": "none (use a LambdaLR)",
+    "plateau": "none (Trainer: lr_scheduler_type='reduce_lr_on_plateau' wraps PyTorch's)",
+    "greedy": "get_scheduler('greedy', opt, scheduler_specific_kwargs={...}) / GreedyLR(opt, ...); call "
+              "scheduler.step(metric) once per step",
+    "inverse_sqrt": "get_inverse_sqrt_schedule(W, timescale): warmup_steps=W (timescale defaults to W)",
+    "inverse_time": "none (use a LambdaLR)",
+    "wsd": "get_wsd_schedule(W, num_decay_steps=D, num_stable_steps=S, warmup_type, decay_type, "
+           "min_lr_ratio=m): warmup_steps=W, stable_steps=S, decay_steps=D, min_lr=m*max_lr, "
+           "warmup_start_lr=m*max_lr, warmup_shape=warmup_type",
+    "sequence": "none",
+    "chain": "none",
+    "expr": "get_scheduler with a LambdaLR",
+    "python": "your LambdaLR",
+}
+
+
 FRAMEWORK = Framework(
     "hf", "Hugging Face", "Hugging Face transformers",
     "hf:cosine(num_warmup_steps=100, num_training_steps=1000)", HF,
-    write=_hf, write_table=_write_table, compare=COMPARE, clock="lr(t) is the learning rate after t calls of scheduler.step().")
+    write=_hf, write_table=_write_table, compare=COMPARE, equivalents=EQUIVALENTS, clock="lr(t) is the learning rate after t calls of scheduler.step().")

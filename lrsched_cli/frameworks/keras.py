@@ -305,6 +305,36 @@ COMPARE = {"step": _compare_step, "onecycle": lambda p: Rendering("keras", "", N
            "cosine": _compare_cosine, "multistep": _compare_multistep, "polynomial": _compare_linear_decay}
 
 
+# -- describe: the equivalent of each lrsched kind -----------------------------------------
+
+EQUIVALENTS = {
+    "constant": "a float learning rate",
+    "step": "ExponentialDecay(max_lr, decay_steps=step_size, decay_rate=gamma, staircase=True)",
+    "multistep": "PiecewiseConstantDecay(boundaries=[m - 1 ...], values=[...])",
+    "piecewise": "PiecewiseConstantDecay(boundaries=knots[1:], values=max_lr*factors) (boundary=after)",
+    "exponential": "ExponentialDecay(max_lr, decay_steps, decay_rate=gamma, staircase)",
+    "linear": "PolynomialDecay(max_lr*start_factor, total_iters, max_lr*end_factor, power=1)",
+    "polynomial": "PolynomialDecay(max_lr, decay_steps=max_update, end_learning_rate=min_lr, power, cycle) "
+                  "(cycle=True: past_end=stretch)",
+    "cosine": "CosineDecay(max_lr, decay_steps=cycle_length, alpha=min_lr/max_lr) (past_end=hold)",
+    "cosine_restarts": "CosineDecayRestarts(max_lr, first_decay_steps=cycle_length, t_mul=cycle_mult, "
+                       "m_mul=cycle_decay, alpha=min_lr/max_lr) (cycle_decay_on=amplitude)",
+    "tanh": "none (use a custom LearningRateSchedule)",
+    "cyclic": "none (use a custom LearningRateSchedule)",
+    "onecycle": "none (use a custom LearningRateSchedule)",
+    "plateau": "keras.callbacks.ReduceLROnPlateau(factor, patience, min_delta, cooldown, min_lr) (cuts one "
+               "step earlier, absolute min_delta)",
+    "greedy": "none (a custom callback)",
+    "inverse_sqrt": "InverseTimeDecay is 1/t, not 1/sqrt(t); use a custom schedule",
+    "inverse_time": "InverseTimeDecay(max_lr, decay_steps, decay_rate, staircase)",
+    "wsd": "none (use a custom LearningRateSchedule)",
+    "sequence": "none (use a custom LearningRateSchedule)",
+    "chain": "none (use a custom LearningRateSchedule)",
+    "expr": "a LearningRateSchedule subclass with __call__(step)",
+    "python": "your LearningRateSchedule's __call__",
+}
+
+
 FRAMEWORK = Framework(
     "keras", "Keras", "Keras 3", "keras:CosineDecay(initial_learning_rate=0.1, decay_steps=1000)", KERAS,
-    write=_keras, write_table=_write_table, compare=COMPARE)
+    write=_keras, write_table=_write_table, compare=COMPARE, equivalents=EQUIVALENTS)

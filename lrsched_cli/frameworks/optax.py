@@ -420,6 +420,38 @@ COMPARE = {"step": _compare_step, "onecycle": _compare_onecycle, "cosine": _comp
            "multistep": _compare_multistep, "polynomial": _compare_linear_decay}
 
 
+# -- describe: the equivalent of each lrsched kind -----------------------------------------
+
+EQUIVALENTS = {
+    "constant": "optax.constant_schedule(max_lr)",
+    "step": "optax.exponential_decay(max_lr, transition_steps=step_size, decay_rate=gamma, staircase=True)",
+    "multistep": "optax.piecewise_constant_schedule(max_lr, {m: gamma for m in milestones})",
+    "piecewise": "optax.piecewise_constant_schedule(max_lr, {knot: ratio}) or "
+                 "optax.piecewise_interpolate_schedule('linear'|'cosine', max_lr, {knot: ratio})",
+    "exponential": "optax.exponential_decay(max_lr, transition_steps=decay_steps, decay_rate=gamma, "
+                   "staircase=staircase, end_value=end_lr)",
+    "linear": "optax.linear_schedule(max_lr*start_factor, max_lr*end_factor, total_iters)",
+    "polynomial": "optax.polynomial_schedule(max_lr, min_lr, power, transition_steps=max_update)",
+    "cosine": "optax.cosine_decay_schedule(max_lr, decay_steps=cycle_length, alpha=min_lr/max_lr, exponent) "
+              "(past_end=hold)",
+    "cosine_restarts": "optax.sgdr_schedule([...one dict per cycle...])",
+    "tanh": "none (a function of the count)",
+    "cyclic": "none (use join_schedules of linear_schedule pieces)",
+    "onecycle": "optax.cosine_onecycle_schedule(total_steps, max_lr, pct_start, div_factor, "
+                "final_div_factor) (phase boundaries at int(pct_start*T), not pct_start*T-1)",
+    "plateau": "optax.contrib.reduce_on_plateau(factor, patience, rtol=threshold, cooldown) (cuts one step "
+               "earlier)",
+    "greedy": "none",
+    "inverse_sqrt": "none (optax.polynomial_schedule with power -0.5 is close)",
+    "inverse_time": "none (a function of the count)",
+    "wsd": "optax.join_schedules of linear/constant/cosine pieces",
+    "sequence": "optax.join_schedules(schedules, boundaries)",
+    "chain": "none (multiply two schedules in a function)",
+    "expr": "any Python function of the step count",
+    "python": "your function of the step count",
+}
+
+
 FRAMEWORK = Framework(
     "optax", "optax", "optax", "optax:cosine_decay_schedule(init_value=0.1, decay_steps=1000)", OPTAX,
-    write=_optax, write_table=_write_table, compare=COMPARE)
+    write=_optax, write_table=_write_table, compare=COMPARE, equivalents=EQUIVALENTS)

@@ -169,5 +169,42 @@ COMPARE = {"step": _compare_step, "onecycle": lambda p: Rendering("timm", "", No
            "cosine": _compare_cosine, "multistep": _compare_multistep, "polynomial": _compare_linear_decay}
 
 
+# -- describe: the equivalent of each lrsched kind -----------------------------------------
+
+#: timm's schedulers take warmup_t and warmup_lr_init (lrsched's warmup_steps, warmup_start_lr) and
+#: warmup_prefix (False: the warmup overlays the schedule's clock, lrsched's warmup_mode: overlay).
+EQUIVALENTS = {
+    "constant": "StepLRScheduler(opt, decay_t=1, decay_rate=1.0)",
+    "step": "StepLRScheduler(opt, decay_t=step_size, decay_rate=gamma)",
+    "multistep": "MultiStepLRScheduler(opt, decay_t=[milestone + 1 ...], decay_rate=gamma): timm decays at "
+                 "t + 1 == decay_t, one step early",
+    "piecewise": "none",
+    "exponential": "StepLRScheduler(opt, decay_t=decay_steps, decay_rate=gamma) when staircase; none otherwise",
+    "linear": "PolyLRScheduler(opt, t_initial=total_iters, power=1.0, lr_min=max_lr * end_factor) when "
+              "start_factor=1",
+    "polynomial": "PolyLRScheduler(opt, t_initial=max_update, power, lr_min=min_lr)",
+    "cosine": "CosineLRScheduler(opt, t_initial=cycle_length, lr_min=min_lr): holds lr_min after t_initial "
+              "(past_end: hold)",
+    "cosine_restarts": "CosineLRScheduler(opt, t_initial=cycle_length, lr_min=min_lr, cycle_mul=cycle_mult, "
+                       "cycle_decay, cycle_limit, k_decay)",
+    "tanh": "TanhLRScheduler(opt, t_initial=cycle_length, lb, ub, lr_min=min_lr, cycle_mul=cycle_mult, "
+            "cycle_decay, cycle_limit)",
+    "cyclic": "none",
+    "onecycle": "none",
+    "plateau": "PlateauLRScheduler(opt, decay_rate=factor, patience_t=patience, threshold, "
+               "cooldown_t=cooldown, lr_min=min_lr, mode) (mode defaults to max)",
+    "greedy": "none",
+    "inverse_sqrt": "none",
+    "inverse_time": "none",
+    "wsd": "WSDLRScheduler(opt, t_initial=stable_steps + decay_steps, decay_t=decay_steps, "
+           "decay_fn=decay_type, lr_min=min_lr)",
+    "sequence": "none",
+    "chain": "none",
+    "expr": "none",
+    "python": "none",
+}
+
+
 FRAMEWORK = Framework(
-    "timm", "timm", "timm", "timm:CosineLRScheduler(t_initial=100, warmup_t=5)", TIMM, compare=COMPARE)
+    "timm", "timm", "timm", "timm:CosineLRScheduler(t_initial=100, warmup_t=5)", TIMM, compare=COMPARE,
+    equivalents=EQUIVALENTS)

@@ -534,7 +534,39 @@ COMPARE = {"step": _compare_step, "onecycle": _compare_onecycle, "cosine": _comp
            "multistep": _compare_multistep, "polynomial": _compare_linear_decay}
 
 
+# -- describe: the equivalent of each lrsched kind -----------------------------------------
+
+EQUIVALENTS = {
+    "constant": "LambdaLR(opt, lambda t: 1.0) or ConstantLR(opt, factor=1.0)",
+    "step": "StepLR(opt, step_size, gamma)",
+    "multistep": "MultiStepLR(opt, milestones, gamma)",
+    "piecewise": "MultiStepLR for a staircase of gamma steps; otherwise a LambdaLR",
+    "exponential": "ExponentialLR(opt, gamma) (decay_steps = 1)",
+    "linear": "LinearLR(opt, start_factor, end_factor, total_iters)",
+    "polynomial": "PolynomialLR(opt, total_iters=max_update, power) (min_lr = 0)",
+    "cosine": "CosineAnnealingLR(opt, T_max=cycle_length, eta_min=min_lr)",
+    "cosine_restarts": "CosineAnnealingWarmRestarts(opt, T_0=cycle_length, T_mult=cycle_mult, "
+                       "eta_min=min_lr)",
+    "tanh": "LambdaLR(opt, lambda t: ...) (timm TanhLRScheduler(t_initial=cycle_length, lb, ub, lr_min))",
+    "cyclic": "CyclicLR(opt, base_lr=min_lr, max_lr, step_size_up, step_size_down, mode, gamma)",
+    "onecycle": "OneCycleLR(opt, max_lr, total_steps, pct_start, anneal_strategy, div_factor, "
+                "final_div_factor, three_phase)",
+    "plateau": "ReduceLROnPlateau(opt, mode, factor, patience, threshold, threshold_mode, cooldown, min_lr, "
+               "eps); call scheduler.step(metric) once per step",
+    "greedy": "none (transformers.optimization.GreedyLR steps a torch optimizer)",
+    "inverse_sqrt": "LambdaLR(opt, lambda t: (timescale / (t + timescale)) ** 0.5)",
+    "inverse_time": "LambdaLR(opt, lambda t: 1 / (1 + decay_rate * t / decay_steps))",
+    "wsd": "SequentialLR of LinearLR, ConstantLR and a LambdaLR decay",
+    "sequence": "SequentialLR(opt, schedulers=[...], milestones=[cumulative steps])",
+    "chain": "ChainedScheduler(schedulers=[...]) of schedulers that multiply the current rate (ConstantLR, "
+             "LinearLR, StepLR, MultiStepLR, ExponentialLR, PolynomialLR, MultiplicativeLR)",
+    "expr": "LambdaLR(opt, lambda t: formula / max_lr); MultiplicativeLR(opt, lambda t: formula) with "
+            "product",
+    "python": "your LRScheduler subclass, stepped on a dummy optimizer",
+}
+
+
 FRAMEWORK = Framework(
     "torch", "PyTorch", "PyTorch", "torch:StepLR(step_size=30, gamma=0.1)", TORCH,
-    write=lambda schedule, steps: _torch(schedule, steps), write_table=_write_table, compare=COMPARE,
+    write=lambda schedule, steps: _torch(schedule, steps), write_table=_write_table, compare=COMPARE, equivalents=EQUIVALENTS,
     clock="lr(t) is the learning rate after t calls of scheduler.step().")
