@@ -293,6 +293,9 @@ class Kind:
     marks: Callable[[dict, int], list[int]] | None = field(default=None)
     fill: Callable[[dict, int], None] | None = None  # computes `derived` defaults in place
     jumps: bool = False  # the rate changes in jumps (plots draw a staircase)
+    # The same lr(t) in elementwise numpy (no masks, no indexing by t), when `evaluate` is tuned
+    # past that because a benchmark shows it matters; code generation reads this one.
+    closed_form: Callable[[Any, dict], Any] | None = None
 
     def param(self, name: str) -> Param:
         for p in self.params:

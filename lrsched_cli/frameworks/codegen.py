@@ -23,13 +23,16 @@ prints.
 from __future__ import annotations
 
 import ast
+import dataclasses
+import functools
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..errors import ExprError, SpecError, UsageError
 from ..core.registry import is_computed
 from .base import REGISTRY, Names
+from .closed_form import ClosedForm, TraceError, trace
 
 if TYPE_CHECKING:
     from ..core.engine import Schedule
@@ -51,60 +54,67 @@ class CodegenError(UsageError):
 
 
 class _Unsupported(Exception):
-    """This module does not know a kind, parameter or choice: export a table instead."""
+    """No writer computes the schedule (a kind without a closed form): export a table instead."""
 
 
-# -- what this module knows -------------------------------------------------------------------
+# -- what a writer reads ----------------------------------------------------------------------
 
-WARMUP = frozenset({"warmup_steps", "warmup_start_lr", "warmup_shape"})
-KNOWN_PARAMS = {
-    "constant": {"max_lr"},
-    "step": {"max_lr", "step_size", "gamma"},
-    "multistep": {"max_lr", "milestones", "gamma"},
-    "exponential": {"max_lr", "gamma", "decay_steps", "staircase", "end_lr"},
-    "linear": {"max_lr", "start_factor", "end_factor", "total_iters"},
-    "polynomial": {"max_lr", "max_update", "power", "min_lr"},
-    "cosine": {"max_lr", "cycle_length", "min_lr", "past_end"},
-    "cosine_restarts": {"max_lr", "cycle_length", "cycle_mult", "min_lr", "cycle_decay", "cycle_limit"},
-    "cyclic": {"min_lr", "max_lr", "step_size_up", "step_size_down", "mode", "gamma"},
-    "onecycle": {"max_lr", "total_steps", "pct_start", "anneal_strategy", "div_factor",
-                 "final_div_factor", "three_phase"},
-    "plateau": {"max_lr", "mode", "factor", "patience", "threshold", "threshold_mode", "cooldown",
-                "min_lr", "eps", "metric", "file", "column", "seed"},
-    "inverse_sqrt": {"max_lr", "timescale"},
-    "wsd": {"max_lr", "stable_steps", "decay_steps", "decay_type", "min_lr"},
-    "sequence": {"max_lr", "phases"},
-    "expr": {"expr", "max_lr", "min_lr"},
-}
-KNOWN_CHOICES = {
-    "warmup_shape": {"linear", "cosine", "1-sqrt", "exponential", "constant"},
-    "past_end": {"continue", "hold"},
-    "mode": {"triangular", "triangular2", "exp_range", "min", "max"},
-    "anneal_strategy": {"cos", "linear"},
-    "threshold_mode": {"rel", "abs"},
-    "decay_type": {"cosine", "linear", "1-sqrt"},
-}
+class Reads(dict):
+    """A schedule's parameters, remembering which ones a writer read."""
+
+    def __init__(self, params: dict) -> None:
+        super().__init__(params)
+        self.read: set[str] = set()
+
+    def __getitem__(self, key: str) -> Any:
+        self.read.add(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.read.add(key)
+        return super().get(key, default)
 
 
-def _check_known(schedule: Schedule) -> None:
-    """Raise _Unsupported if the schedule uses a kind, parameter or choice not known here."""
-    kind = schedule.kind
-    known = KNOWN_PARAMS.get(kind.name)
-    if known is None:
-        raise _Unsupported(f"lrsched has no code generator for kind '{kind.name}'")
-    for param in kind.params:
-        value = schedule.params.get(param.name)
-        if param.name not in known and param.name not in WARMUP:
-            # A parameter added later changes nothing at its default. One whose default is derived
-            # from others cannot be compared; it matters only with some other parameter away from
-            # its default, which this check catches.
-            if value != param.default and not is_computed(param.default):
-                raise _Unsupported(f"lrsched has no code generator for {kind.name}'s parameter "
-                                   f"{param.name}={value!r}")
-        elif param.type == "choice" and value not in KNOWN_CHOICES.get(param.name, ()):
-            raise _Unsupported(f"lrsched has no code generator for {param.name}={value!r}")
-    for phase in schedule.phases:
-        _check_known(phase)
+def _ignored(schedule: Schedule, read: set[str], warmup: bool = False) -> str | None:
+    """The first parameter a writer did not read although it is away from its default (a writer
+    never hears of a parameter added to a kind later: this turns it off by itself)."""
+    from ..core.kinds import WARMUP_PARAMS
+
+    skip = set() if warmup else {p.name for p in WARMUP_PARAMS}  # the warmup piece reads those
+    for param in schedule.kind.params:
+        value = dict.get(schedule.params, param.name)
+        # a parameter added later has a default; a required one (max_lr) every writer knows
+        if param.name in read or param.name in skip or param.required or is_computed(param.default):
+            continue
+        if value != param.default:
+            return f"{param.name}={value!r}"
+    return None
+
+
+def exact(build: Callable) -> Callable:
+    """A native builder (`build(piece_or_schedule, ...)` -> code or None) whose code is used only
+    when it read every parameter that is away from its default."""
+
+    @functools.wraps(build)
+    def checked(source: Any, *args: Any, **kwargs: Any) -> Any:
+        piece = source if isinstance(source, _Piece) else None
+        if piece and piece.shift:
+            return None  # native classes start their clock at 0
+        schedule = piece.schedule if piece else source
+        reads = Reads(schedule.params)
+        tracked = dataclasses.replace(schedule, params=reads)
+        argument = dataclasses.replace(piece, schedule=tracked, params=reads) if piece else tracked
+        code = build(argument, *args, **kwargs)
+        return None if code is None or _ignored(schedule, reads.read, warmup=piece is None) else code
+
+    return checked
+
+
+def _plain(schedule: Schedule) -> Schedule:
+    """The schedule without read tracking (to evaluate it)."""
+    if isinstance(schedule.params, Reads):
+        return dataclasses.replace(schedule, params=dict.copy(schedule.params))
+    return schedule
 
 
 # -- literals and layout ----------------------------------------------------------------------
@@ -309,6 +319,7 @@ class _Piece:
     shape: str = "linear"
     name: str = ""
     params: dict = field(default_factory=dict)
+    shift: int = 0  # own clock at the piece's start (a warmup overlaying the schedule's clock)
 
     @property
     def warmup(self) -> bool:
@@ -321,7 +332,7 @@ def _first_value(schedule: Schedule) -> float:
     from ..core.engine import evaluate  # numpy: only when writing
 
     try:
-        return float(evaluate(schedule, warmup + 1)[warmup])
+        return float(evaluate(_plain(schedule), warmup + 1)[warmup])
     except (SpecError, ExprError) as exc:
         raise CodegenError(str(exc)) from None
 
@@ -330,10 +341,14 @@ def _flatten(schedule: Schedule, offset: int = 0) -> list[_Piece]:
     p = schedule.params
     warmup = p["warmup_steps"]
     pieces: list[_Piece] = []
+    overlay = bool(warmup) and p["warmup_mode"] == "overlay"  # the own clock runs through the warmup
     if warmup:
+        target = p["max_lr"] if p["warmup_target"] == "max_lr" else _first_value(schedule)
         pieces.append(_Piece("warmup", schedule, offset, warmup, start=p["warmup_start_lr"],
-                             target=_first_value(schedule), shape=p["warmup_shape"], params=p))
+                             target=target, shape=p["warmup_shape"], params=p))
     if schedule.kind.name == "sequence":
+        if overlay:
+            raise _Unsupported("a sequence with warmup_mode: overlay has no writer")
         start = offset + warmup
         for i, phase in enumerate(schedule.phases):
             last = i == len(schedule.phases) - 1
@@ -345,7 +360,7 @@ def _flatten(schedule: Schedule, offset: int = 0) -> list[_Piece]:
                 start += phase.steps
             pieces += parts
     else:
-        pieces.append(_Piece("own", schedule, offset + warmup, None, params=p))
+        pieces.append(_Piece("own", schedule, offset + warmup, None, params=p, shift=warmup if overlay else 0))
     for i, piece in enumerate(pieces[:-1]):
         if piece.length is None:
             piece.length = pieces[i + 1].offset - piece.offset
@@ -462,110 +477,76 @@ def _consts(**values: Any) -> list[str]:
 
 
 def _own_body(schedule: Schedule, d: _Dialect, horizon: int) -> list[str]:
-    """Body lines computing the kind's own lr from the float `t` (the schedule's own clock)."""
-    p = schedule.params
+    """Body lines computing the kind's own lr from the float `t` (the schedule's own clock): the
+    kind's closed form, read from its definition; a hand-written form where the definition
+    cannot be read as one; else _Unsupported."""
     name = schedule.kind.name
-    if name == "constant":
-        return _consts(max_lr=p["max_lr"]) + [f"return {d.full('max_lr')}"]
-    if name == "step":
-        return _consts(max_lr=p["max_lr"], step_size=p["step_size"], gamma=p["gamma"]) + [
-            f"return max_lr * gamma ** {d.f('floor', 't / step_size')}"]
-    if name == "multistep":
-        milestones = sorted(float(m) for m in p["milestones"])
-        lines = _consts(max_lr=p["max_lr"], gamma=p["gamma"])
-        lines += _list_block("milestones", milestones)
-        if d.scalar:
-            lines.append("count = sum(1 for milestone in milestones if milestone <= t)")
-        elif d.name == "jnp":
-            lines.append('count = jnp.searchsorted(jnp.asarray(milestones), t, side="right")')
-        else:
-            lines += ["milestones = ops.convert_to_tensor(milestones, dtype=t.dtype)",
-                      'count = ops.cast(ops.searchsorted(milestones, t, side="right"), t.dtype)']
-        return lines + ["return max_lr * gamma ** count  # gamma once per milestone <= t"]
-    if name == "exponential":
-        every, staircase, end = _decay_every(schedule)
-        lines = _consts(max_lr=p["max_lr"], gamma=p["gamma"])
-        exponent = "t"
-        if every != 1:
-            lines += _consts(decay_steps=float(every))
-            exponent = "t / decay_steps"
-        exponent = d.f("floor", exponent) if staircase else exponent
-        if " " in exponent and not staircase:
-            exponent = f"({exponent})"
-        lines.append(f"lr = max_lr * gamma ** {exponent}")
-        if end is not None:
-            bound = d.maximum if p["gamma"] < 1 else d.minimum
-            lines += _consts(end_lr=end) + [f"lr = {bound('lr', 'end_lr')}  # optax end_value"]
-        return lines + ["return lr"]
-    if name == "linear":
-        return _consts(max_lr=p["max_lr"], start_factor=p["start_factor"], end_factor=p["end_factor"],
-                       total_iters=p["total_iters"]) + [
-            f"progress = {d.minimum('t', 'total_iters')} / total_iters",
-            "return max_lr * (start_factor + (end_factor - start_factor) * progress)"]
-    if name == "polynomial":
-        return _consts(max_lr=p["max_lr"], min_lr=p["min_lr"], max_update=p["max_update"],
-                       power=p["power"]) + [
-            f"frac = 1.0 - {d.minimum('t', 'max_update')} / max_update",
-            "return min_lr + (max_lr - min_lr) * frac ** power"]
-    if name == "cosine":
-        lines = _consts(max_lr=p["max_lr"], min_lr=p["min_lr"], cycle_length=p["cycle_length"])
-        if p["past_end"] == "hold":
-            lines.append(f"t = {d.minimum('t', 'cycle_length')}  # hold min_lr after the cycle")
-        else:
-            lines.append("# past cycle_length the rate rises again, as PyTorch's does")
-        return lines + [
-            f"cosine = {d.f('cos', f't * ({d.pi} / cycle_length)')}",
-            "return min_lr + (cosine + 1.0) * ((max_lr - min_lr) / 2.0)"]
-    if name == "cosine_restarts":
-        return _restarts_body(p, d, horizon)
-    if name == "cyclic":
-        up = float(p["step_size_up"])
-        down = float(p["step_size_down"]) if p["step_size_down"] is not None else up
-        lines = _consts(min_lr=p["min_lr"], max_lr=p["max_lr"], step_size_up=up, step_size_down=down)
-        lines += [
-            "total = step_size_up + step_size_down",
-            "ratio = step_size_up / total",
-            f"cycle = {d.f('floor', '1 + t / total')}",
-            "x = 1.0 + t / total - cycle",
-            f"scale_factor = {d.where('x <= ratio', 'x / ratio', '(x - 1) / (ratio - 1)')}",
-            "height = (max_lr - min_lr) * scale_factor"]
-        if p["mode"] == "triangular":
-            lines.append("scale = 1.0")
-        elif p["mode"] == "triangular2":
-            lines.append("scale = 1 / (2.0 ** (cycle - 1))  # the amplitude halves every cycle")
-        elif p["mode"] == "exp_range":
-            lines += _consts(gamma=p["gamma"]) + ["scale = gamma ** t  # by the global step"]
-        else:
-            raise _Unsupported(f"cyclic mode {p['mode']!r}")
-        return lines + ["return min_lr + height * scale"]
-    if name == "onecycle":
-        return _onecycle_body(p, d)
-    if name == "inverse_sqrt":
-        return _consts(max_lr=p["max_lr"], timescale=p["timescale"]) + [
-            f"return max_lr * {d.f('sqrt', 'timescale / (t + timescale)')}"]
-    if name == "wsd":
-        lines = _consts(max_lr=p["max_lr"], min_lr=p["min_lr"], stable_steps=p["stable_steps"],
-                        decay_steps=p["decay_steps"])
-        lines.append(f"progress = {d.clip('(t - stable_steps) / decay_steps', '0.0', '1.0')}")
-        shape = p["decay_type"]
-        if shape == "linear":
-            lines.append("curve = 1.0 - progress")
-        elif shape == "cosine":
-            lines.append(f"curve = 0.5 * (1.0 + {d.f('cos', f'{d.pi} * progress')})")
-        elif shape == "1-sqrt":
-            lines.append(f"curve = 1.0 - {d.f('sqrt', 'progress')}")
-        else:
-            raise _Unsupported(f"wsd decay_type {shape!r}")
-        return lines + ["return min_lr + (max_lr - min_lr) * curve"]
     if name == "expr":
         return _expr_body(schedule, d)
-    if name == "plateau":
-        raise _NeedsFeedback()
-    raise _Unsupported(f"lrsched has no code generator for kind '{name}'")
+    if schedule.metric is not None:
+        raise _Unsupported(f"lrsched has no writer for {name}, which follows a metric")
+    try:
+        return _formula_lines(closed_form(schedule, horizon), d)
+    except TraceError as exc:
+        why = str(exc)
+    hand = _HAND_WRITTEN.get(name)
+    if hand is None:
+        raise _Unsupported(f"lrsched cannot write kind '{name}' as code ({why})")
+    params = Reads(schedule.params)
+    lines = hand(params, d, horizon)
+    ignored = _ignored(schedule, params.read)
+    if ignored:
+        raise _Unsupported(f"lrsched cannot write {name} with {ignored} as code ({why})")
+    return lines
 
 
-class _NeedsFeedback(Exception):
-    """A plateau: no closed form."""
+def closed_form(schedule: Schedule, horizon: int) -> ClosedForm:
+    """The kind's closed form, checked against its own values over the horizon."""
+    kind = schedule.kind
+    form = trace(kind.closed_form or kind.evaluate, dict.copy(schedule.params))
+    count = max(1, min(horizon, 100_000))
+    source = _function("f", "", _formula_lines(form, _Dialect("jnp")), _Dialect("jnp"))
+    import numpy
+
+    space: dict = {"jnp": numpy}
+    try:
+        exec(compile(source, "<closed form>", "exec"), space)  # noqa: S102 - our own generated code
+        with numpy.errstate(all="ignore"):
+            traced = numpy.asarray(space["f"](numpy.arange(count, dtype=float)), dtype=float)
+            expected = schedule.kind.evaluate(numpy.arange(count, dtype=float), dict.copy(schedule.params))
+    except (ArithmeticError, ValueError, TypeError, SpecError, ExprError, CodegenError) as exc:
+        raise TraceError(f"the closed form cannot be checked: {exc}") from None
+    if traced.shape != expected.shape or not numpy.allclose(traced, expected, rtol=1e-13, atol=0.0):
+        raise TraceError("the closed form read from the definition does not give its values")
+    return form
+
+
+def _formula_lines(form: ClosedForm, d: _Dialect) -> list[str]:
+    """`name = value` for the parameters a closed form names, its named parts, `return formula`."""
+    lines = _consts(**form.constants)
+    keep, with_t = set(form.constants), set()
+    for name, node in form.steps:
+        translator = _ExprTranslator(d, {}, _TARGET_OF[d.name], keep, with_t)
+        text = _pretty(ast.fix_missing_locations(translator.visit(node)), 4 + len(name) + 3)
+        lines.append(f"{name} = {text}")
+        keep.add(name)
+        if translator.uses_t:
+            with_t.add(name)
+    return lines + _return(form.formula, keep, d, {}, with_t=with_t)
+
+
+def _multistep_body(p: dict, d: _Dialect, horizon: int) -> list[str]:
+    milestones = sorted(float(m) for m in p["milestones"])
+    lines = _consts(max_lr=p["max_lr"], gamma=p["gamma"])
+    lines += _list_block("milestones", milestones)
+    if d.scalar:
+        lines.append("count = sum(1 for milestone in milestones if milestone <= t)")
+    elif d.name == "jnp":
+        lines.append('count = jnp.searchsorted(jnp.asarray(milestones), t, side="right")')
+    else:
+        lines += ["milestones = ops.convert_to_tensor(milestones, dtype=t.dtype)",
+                  'count = ops.cast(ops.searchsorted(milestones, t, side="right"), t.dtype)']
+    return lines + ["return max_lr * gamma ** count  # gamma once per milestone <= t"]
 
 
 def _decay_every(schedule: Schedule) -> tuple[int | float, bool, float | None]:
@@ -634,67 +615,23 @@ def restart_cycles(cycle_length, cycle_mult, end):
     return starts, lengths'''
 
 
-def _onecycle_body(p: dict, d: _Dialect) -> list[str]:
-    lines = _consts(max_lr=p["max_lr"], total_steps=p["total_steps"], pct_start=p["pct_start"],
-                    div_factor=p["div_factor"], final_div_factor=p["final_div_factor"])
-    lines += ["initial = max_lr / div_factor",
-              "final = initial / final_div_factor",
-              "# (last step of the phase, rate at its start, rate at its end)"]
-    if p["three_phase"]:
-        lines += ["phases = [",
-                  "    (pct_start * total_steps - 1, initial, max_lr),",
-                  "    (2 * pct_start * total_steps - 2, max_lr, initial),",
-                  "    (total_steps - 1, initial, final),",
-                  "]"]
-    else:
-        lines += ["phases = [",
-                  "    (pct_start * total_steps - 1, initial, max_lr),",
-                  "    (total_steps - 1, max_lr, final),",
-                  "]"]
-    if p["anneal_strategy"] == "cos":
-        anneal = f"end + (start - end) / 2.0 * ({d.f('cos', f'{d.pi} * pct')} + 1)"
-    elif p["anneal_strategy"] == "linear":
-        anneal = "(end - start) * pct + start"
-    else:
-        raise _Unsupported(f"onecycle anneal_strategy {p['anneal_strategy']!r}")
-    lines += [f"step = {d.minimum('t', 'total_steps - 1')}  # holds the final rate after the cycle",
-              "start_step = 0.0"]
-    if d.scalar:
-        return lines + [
-            "for i, (end_step, start, end) in enumerate(phases):",
-            "    if step <= end_step or i == len(phases) - 1:",
-            "        pct = (step - start_step) / (end_step - start_step)",
-            f"        return {anneal}",
-            "    start_step = end_step"]
-    return lines + [
-        "values = []",
-        "for end_step, start, end in phases:",
-        "    pct = (step - start_step) / (end_step - start_step)",
-        f"    values.append({anneal})",
-        "    start_step = end_step",
-        "lr = values[-1]",
-        "for (end_step, _, _), value in reversed(list(zip(phases, values))[:-1]):",
-        f"    lr = {d.where('step <= end_step', 'value', 'lr')}",
-        "return lr"]
+#: Kinds whose definition cannot be read as a closed form (it lists restart cycles up to the
+#: horizon, or indexes levels by milestone): their form, written by hand and checked against
+#: the kind by the execution tests.
+_HAND_WRITTEN: dict[str, Callable[[dict, _Dialect, int], list[str]]] = {
+    "multistep": _multistep_body,
+    "cosine_restarts": _restarts_body,
+}
 
 
 def _warmup_body(piece: _Piece, d: _Dialect) -> list[str]:
-    lines = _consts(warmup_steps=piece.length, start=piece.start, target=piece.target)
-    lines.append(f"p = {d.minimum('t / warmup_steps', '1.0')}")
-    shape = piece.shape
-    if shape == "linear":
-        lines.append("return start + (target - start) * p")
-    elif shape == "cosine":
-        lines.append(f"return start + (target - start) * (1.0 - {d.f('cos', f'{d.pi} * p')}) / 2.0")
-    elif shape == "1-sqrt":
-        lines.append(f"return start + (target - start) * (1.0 - {d.f('sqrt', '1.0 - p')})")
-    elif shape == "exponential":
-        lines.append("return start * (target / start) ** p")
-    elif shape == "constant":
-        lines = _consts(start=piece.start) + [f"return {d.full('start')}"]
-    else:
-        raise _Unsupported(f"warmup_shape {shape!r}")
-    return lines
+    """The warmup ramp, read from the engine's own definition of the warmup."""
+    from ..core.engine import _warmup
+
+    params = {"warmup_steps": piece.length, "warmup_start_lr": piece.start, "warmup_shape": piece.shape,
+              "target": piece.target}
+    form = trace(lambda t, p: _warmup(t, p["warmup_steps"], p, p["target"]), params)
+    return _formula_lines(form, d)
 
 
 def _function(name: str, doc: str, body: list[str], d: _Dialect, details: str = "") -> str:
@@ -706,7 +643,9 @@ def _function(name: str, doc: str, body: list[str], d: _Dialect, details: str = 
 
 
 def _piece_function(piece: _Piece, d: _Dialect, horizon: int) -> str:
-    body = _warmup_body(piece, d) if piece.warmup else _own_body(piece.schedule, d, horizon)
+    body = _warmup_body(piece, d) if piece.warmup else _own_body(piece.schedule, d, horizon + piece.shift)
+    if piece.shift:
+        body = [f"t = t + {piece.shift}  # the schedule's clock ran through the warmup"] + body
     clock = "" if piece.warmup else ", t on its own clock"
     return _function(piece.name, f"lr(t) of the {_describe_piece(piece)}{clock}.", body, d,
                      details=_formula(piece))
@@ -715,16 +654,22 @@ def _piece_function(piece: _Piece, d: _Dialect, horizon: int) -> str:
 # -- expr formulas ----------------------------------------------------------------------------
 
 def _expr_env(p: dict) -> dict[str, float]:
-    return {k: v for k, v in p.items() if isinstance(v, float) and k not in WARMUP}
+    from ..core.kinds import WARMUP_PARAMS
+
+    warmup = {param.name for param in WARMUP_PARAMS}
+    return {k: v for k, v in p.items() if isinstance(v, float) and k not in warmup}
 
 
 class _ExprTranslator(ast.NodeTransformer):
     """Rewrite a checked lrsched formula (numpy semantics, float64 numbers) for one dialect."""
 
-    def __init__(self, d: _Dialect, env: dict[str, float], target: str) -> None:
+    def __init__(self, d: _Dialect, env: dict[str, float], target: str, keep: set[str] = frozenset(),
+                 with_t: set[str] = frozenset()) -> None:
         self.d = d
         self.env = env
         self.target = target
+        self.keep = keep  # names written as names (defined above the formula)
+        self.with_t = with_t  # those of them that depend on t
         self.uses_t = False
 
     def expr(self, text: str) -> ast.AST:
@@ -770,6 +715,9 @@ class _ExprTranslator(ast.NodeTransformer):
         if node.id == "t":
             self.uses_t = True
             return ast.Name("t")
+        if node.id in self.keep:
+            self.uses_t = self.uses_t or node.id in self.with_t
+            return ast.Name(node.id)
         if node.id in self.env:
             return self.number(self.env[node.id])
         if node.id == "pi":
@@ -866,14 +814,19 @@ def _expr_body(schedule: Schedule, d: _Dialect, target: str = "") -> list[str]:
         tree = ast.parse(p["expr"], mode="eval")
     except SyntaxError:  # pragma: no cover - build() already checked the formula
         raise CodegenError(f"expr: cannot parse {p['expr']!r}") from None
-    translator = _ExprTranslator(d, env, target or _TARGET_OF[d.name])
-    node = ast.fix_missing_locations(translator.visit(tree.body))
-    if not translator.uses_t and not d.scalar:
-        node = ast.parse(d.full(ast.unparse(node)), mode="eval").body
-    text = _pretty(node, 4 + len("return "))
     shown = ", ".join(f"{k}={_lit(v)}" for k, v in env.items() if k in _names(tree))
     lines = [f"# with {shown}"] if shown else []
-    return lines + [f"return {text}"]
+    return lines + _return(tree.body, set(), d, env, target)
+
+
+def _return(formula: ast.AST, keep: set[str], d: _Dialect, env: dict[str, float], target: str = "",
+            with_t: set[str] = frozenset()) -> list[str]:
+    """`return <formula>` in the dialect: `keep` names stay names, `env` names become numbers."""
+    translator = _ExprTranslator(d, env, target or _TARGET_OF[d.name], keep, with_t)
+    node = ast.fix_missing_locations(translator.visit(formula))
+    if not translator.uses_t and not d.scalar:
+        node = ast.parse(d.full(ast.unparse(node)), mode="eval").body
+    return [f"return {_pretty(node, 4 + len('return '))}"]
 
 
 _PRECEDENCE = {ast.Add: 1, ast.Sub: 1, ast.Mult: 2, ast.Div: 2, ast.FloorDiv: 2, ast.Mod: 2,
@@ -1060,12 +1013,14 @@ def snippet(schedule: Schedule, target: str, steps: int) -> str:
 
     Raises CodegenError (one line) when the target cannot express the schedule.
     """
+    if target in REGISTRY and target not in TARGETS:
+        raise CodegenError(f"{target}: lrsched reads and compares {REGISTRY[target].title} schedulers but "
+                           f"does not write them; choose one of: {', '.join(TARGETS)}")
     if target not in TARGETS:
         raise CodegenError(f"unknown target {target!r}; choose one of: {', '.join(TARGETS)}")
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
         raise CodegenError(f"steps must be an integer >= 1 (received {steps!r})")
     try:
-        _check_known(schedule)
         return REGISTRY[target].write(schedule, steps)
     except _Unsupported as why:
         return _table(schedule, target, steps, str(why))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .base import Arg, Ctor, Framework, _Context, _constant, _warm
-from .codegen import _Snippet, _base_lr, _call, _finish, _kw, _lit
+from .codegen import _Snippet, _base_lr, _call, _finish, _kw, _lit, exact
 from .dialects import NO_ONECYCLE, Rendering, _num, cosine_intent
 from .torch import LAST_EPOCH, PLATEAU_ARGS, _torch, _torch_plateau, _torch_values, _usage, _write_plateau
 from .torch import _write_table  # noqa: F401  (the same table as torch's)
@@ -201,6 +201,7 @@ HF = {**{name: _hf_type(*spec) for name, spec in HF_TYPES.items()}, **HF_FUNCTIO
 
 # -- writing (--to hf) ------------------------------------------------------------------------
 
+@exact
 def _hf_native(schedule: Schedule) -> tuple[str, int, int | None, dict] | None:
     """(scheduler type, num_warmup_steps, num_training_steps, scheduler_specific_kwargs) when a
     transformers scheduler computes exactly this schedule, else None."""

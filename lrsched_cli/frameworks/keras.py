@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING
 
 from ..core.registry import format_value
 from .base import Arg, Ctor, Framework, _Context, _constant, _cosine_decay, _increasing, _ramp, _warm
-from .codegen import (RESTART_CYCLES, CodegenError, _Code, _Dialect, _Piece, _Snippet, _call, _close,
+from .codegen import (RESTART_CYCLES, CodegenError, exact, _Code, _Dialect, _Piece, _Snippet, _call, _close,
                       _decay_every, _describe_piece, _docstring, _finish, _first_value, _flatten, _kw, _lit,
-                      _name_pieces, _NeedsFeedback, _piece_function, _reindent)
+                      _name_pieces, _piece_function, _reindent)
 from .dialects import NO_ONECYCLE, Rendering, _num, cosine_intent
 
 if TYPE_CHECKING:
@@ -88,6 +88,7 @@ KERAS = {
 SCHEDULES = "keras.optimizers.schedules."
 
 
+@exact
 def _keras_own_native(piece: _Piece) -> str | None:
     p = piece.params
     name = piece.schedule.kind.name
@@ -127,6 +128,7 @@ def _keras_own_native(piece: _Piece) -> str | None:
     return None
 
 
+@exact
 def _keras_fused(schedule: Schedule) -> str | None:
     p = schedule.params
     if schedule.kind.name == "cosine" and p["past_end"] == "hold" and p["warmup_steps"] \
@@ -201,7 +203,7 @@ def _keras(schedule: Schedule, steps: int) -> str:
                              "logarithm, which can put a restart a step late: the cycles are "
                              "listed instead.")
                 natives.append(native)
-    if "restart_cycles(" in "\n".join(_piece_source(pc, d, steps) for pc, n in zip(pieces, natives)
+    if "restart_cycles(" in "\n".join(_piece_function(pc, d, steps) for pc, n in zip(pieces, natives)
                                       if n is None):
         out.blocks.append(RESTART_CYCLES)
     if len(pieces) == 1 and natives[0] is not None:
@@ -231,13 +233,6 @@ def _keras(schedule: Schedule, steps: int) -> str:
         '    """lr(t), t = 0 .. steps-1: the schedule called with the update count t."""',
         "    return [float(schedule(t)) for t in range(steps)]"]))
     return _finish(out)
-
-
-def _piece_source(piece: _Piece, d: _Dialect, steps: int) -> str:
-    try:
-        return _piece_function(piece, d, steps)
-    except _NeedsFeedback:  # pragma: no cover - plateau is refused before
-        return ""
 
 
 def _write_table(out: _Snippet, schedule: Schedule, table: str) -> None:

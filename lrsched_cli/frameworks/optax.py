@@ -8,7 +8,7 @@ from ..core.registry import REQUIRED, did_you_mean, format_value
 from ..errors import SpecError
 from .base import Arg, Ctor, Framework, _Context, _check, _constant, _cosine_decay, _delayed, _increasing, \
     _phases, _ramp, _warm
-from .codegen import (MAX_SGDR_CYCLES, RESTART_CYCLES, CodegenError, _Code, _Dialect, _Piece, _Snippet, _call,
+from .codegen import (MAX_SGDR_CYCLES, RESTART_CYCLES, CodegenError, exact, _Code, _Dialect, _Piece, _Snippet, _call,
                       _close, _comment, _decay_every, _finish, _first_value, _flatten, _kw, _lit, _name_pieces,
                       _piece_function, _reindent)
 from .dialects import Rendering, _num, cosine_intent
@@ -184,6 +184,7 @@ OPTAX = {
 
 # -- writing (--to optax) ---------------------------------------------------------------------
 
+@exact
 def _optax_own_native(piece: _Piece, steps: int, note: list[str]) -> str | None:
     p = piece.params
     name = piece.schedule.kind.name
@@ -258,6 +259,7 @@ def restart_lengths(cycle_length, cycle_mult, cycles):
     return lengths'''
 
 
+@exact
 def _optax_fused(schedule: Schedule) -> str | None:
     """One optax function for a linear warmup and the schedule after it."""
     p = schedule.params

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from ..core.registry import format_value
 from .base import Arg, Ctor, Framework, _Context, _constant, _increasing, _phases, _warm
-from .codegen import (_Dialect, _Piece, _Snippet, _base_lr, _call, _close, _decay_every, _docstring,
+from .codegen import (_Dialect, _Piece, exact, _Snippet, _base_lr, _call, _close, _decay_every, _docstring,
                       _finish, _flatten, _kw, _lit, _metric_lines, _name_pieces, _piece_function, _reindent)
 from .dialects import Rendering, _num, cosine_intent
 
@@ -215,6 +215,7 @@ TORCH = {
 
 # -- writing (--to torch) ---------------------------------------------------------------------
 
+@exact
 def _torch_own_native(piece: _Piece, base: float, *, alone: bool, first: bool) -> str | None:
     """A native torch.optim.lr_scheduler constructor computing the piece exactly, or None."""
     s, p = piece.schedule, piece.params
