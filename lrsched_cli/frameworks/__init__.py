@@ -15,17 +15,21 @@ numpy nor the frameworks.
 """
 from __future__ import annotations
 
-from . import hf, keras, optax, timm, torch
+from importlib import import_module
+
 from .base import (MAX_DEPTH, MAX_LENGTH, MAX_NESTING, REGISTRY, Arg, Ctor, Framework, Names, accepted,
                    equivalents, is_framework_spec, register, translate)
 from .hf import HF_FUNCTIONS, HF_TYPES
 
-__all__ = ["FRAMEWORKS", "MAX_DEPTH", "MAX_LENGTH", "MAX_NESTING", "REGISTRY", "Arg", "Ctor", "Framework",
+__all__ = ["FRAMEWORKS", "MAX_DEPTH", "MAX_LENGTH", "MAX_NESTING", "MODULES", "REGISTRY", "Arg", "Ctor", "Framework",
            "Names", "TABLES", "accepted", "equivalents", "is_framework_spec", "register", "translate", "HF_FUNCTIONS",
            "HF_TYPES"]
 
-for _module in (torch, hf, optax, keras, timm):
-    register(_module.FRAMEWORK)
+#: The framework modules, in the order commands list them. Adding a framework adds its module
+#: name here (see "Add a framework" in the README).
+MODULES = ("torch", "hf", "optax", "keras", "timm")
+for _name in MODULES:
+    register(import_module(f".{_name}", __name__).FRAMEWORK)
 
 #: The names of the frameworks, in order (a live view of REGISTRY).
 FRAMEWORKS = Names()

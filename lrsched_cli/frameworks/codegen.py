@@ -651,6 +651,34 @@ def _piece_function(piece: _Piece, d: _Dialect, horizon: int) -> str:
                      details=_formula(piece))
 
 
+def _math_compose(name: str, pieces: list[_Piece], doc: str) -> str:
+    """A scalar function choosing the piece that covers t (on the piece's own clock)."""
+    lines = [f"def {name}(t):"] + _docstring(doc)
+    for piece in pieces[:-1]:
+        end = piece.offset + piece.length
+        shift = f"t - {piece.offset}" if piece.offset else "t"
+        lines += [f"    if t < {end}:", f"        return {piece.name}({shift})"]
+    last = pieces[-1]
+    shift = f"t - {last.offset}" if last.offset else "t"
+    lines.append(f"    return {last.name}({shift})")
+    return "\n".join(lines)
+
+
+def python_function(out: _Snippet, pieces: list[_Piece], steps: int, name: str = "lr_at") -> str:
+    """Add to `out` a plain Python function `name(t)` computing the whole schedule (its pieces,
+    flattened and named) in closed form; return its name. Any framework that takes a function
+    of the step can be written with it."""
+    d = _Dialect("math")
+    if len(pieces) == 1:
+        pieces[0].name = name
+        out.blocks.append(_piece_function(pieces[0], d, steps))
+        return name
+    for piece in pieces:
+        out.blocks.append(_piece_function(piece, d, steps))
+    out.blocks.append(_math_compose(name, pieces, "lr(t) of the whole schedule."))
+    return name
+
+
 # -- expr formulas ----------------------------------------------------------------------------
 
 def _expr_env(p: dict) -> dict[str, float]:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from ..core.registry import format_value
 from .base import Arg, Ctor, Framework, _Context, _constant, _increasing, _phases, _warm
-from .codegen import (_Dialect, _Piece, exact, _Snippet, _base_lr, _call, _close, _decay_every, _docstring,
+from .codegen import (_Dialect, _Piece, exact, python_function, _Snippet, _base_lr, _call, _close, _decay_every,
                       _finish, _flatten, _kw, _lit, _metric_lines, _name_pieces, _piece_function, _reindent)
 from .dialects import Rendering, _num, cosine_intent
 
@@ -287,19 +287,6 @@ def _lambda(name: str) -> str:
     return _call("lr_scheduler.LambdaLR", ["optimizer", f"lambda t: {name}(t) / BASE_LR"])
 
 
-def _math_compose(name: str, pieces: list[_Piece], doc: str) -> str:
-    """A scalar function choosing the piece that covers t (on the piece's own clock)."""
-    lines = [f"def {name}(t):"] + _docstring(doc)
-    for piece in pieces[:-1]:
-        end = piece.offset + piece.length
-        shift = f"t - {piece.offset}" if piece.offset else "t"
-        lines += [f"    if t < {end}:", f"        return {piece.name}({shift})"]
-    last = pieces[-1]
-    shift = f"t - {last.offset}" if last.offset else "t"
-    lines.append(f"    return {last.name}({shift})")
-    return "\n".join(lines)
-
-
 def _torch_scheduler(out: _Snippet, pieces: list[_Piece], base: float, steps: int,
                      natives_allowed: bool = True) -> tuple[str, dict]:
     """Definitions added to `out`; returns the body of make_scheduler and loop options."""
@@ -339,14 +326,7 @@ def _torch_scheduler(out: _Snippet, pieces: list[_Piece], base: float, steps: in
             "optimizer", "schedulers", _kw("milestones", milestones)]))
         return "\n    ".join("\n".join(body).split("\n")), opts
     # One LambdaLR with the whole schedule in closed form.
-    if alone:
-        pieces[0].name = "lr_at"
-        out.blocks.append(_piece_function(pieces[0], d, steps))
-    else:
-        for piece in pieces:
-            out.blocks.append(_piece_function(piece, d, steps))
-        out.blocks.append(_math_compose("lr_at", pieces, "lr(t) of the whole schedule."))
-    return f"return {_lambda('lr_at')}", opts
+    return f"return {_lambda(python_function(out, pieces, steps))}", opts
 
 
 def _torch_values(plateau: bool, warmup: int = 0, stop: int | None = None) -> str:
