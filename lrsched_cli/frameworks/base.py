@@ -17,13 +17,15 @@ frameworks.
 from __future__ import annotations
 
 import ast
+import dataclasses
+import functools
 import math
 import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from ..errors import ExprError, SpecError
-from ..core.registry import REQUIRED, did_you_mean, format_value
+from ..core.registry import REQUIRED, did_you_mean, format_value, is_computed
 
 #: A spec longer than this many characters is refused before it is parsed.
 MAX_LENGTH = 20_000
@@ -499,3 +501,62 @@ def _cosine_decay(init: float, steps: float, floor: float, exponent: float, c: _
     return {"kind": "cosine", "max_lr": init, "cycle_length": steps, "min_lr": floor, "past_end": "hold",
             "exponent": exponent}
 
+
+# -- what a writer reads ----------------------------------------------------------------------
+
+class Reads(dict):
+    """A schedule's parameters, remembering which ones a writer read."""
+
+    def __init__(self, params: dict) -> None:
+        super().__init__(params)
+        self.read: set[str] = set()
+
+    def __getitem__(self, key: str) -> Any:
+        self.read.add(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.read.add(key)
+        return super().get(key, default)
+
+
+def _ignored(schedule: Any, read: set[str], warmup: bool = False) -> str | None:
+    """The first parameter a writer did not read although it is away from its default (a writer
+    never hears of a parameter added to a kind later: this turns it off by itself)."""
+    from ..core.kinds import WARMUP_PARAMS
+
+    skip = set() if warmup else {p.name for p in WARMUP_PARAMS}  # the warmup piece reads those
+    for param in schedule.kind.params:
+        value = dict.get(schedule.params, param.name)
+        # a parameter added later has a default; a required one (max_lr) every writer knows
+        if param.name in read or param.name in skip or param.required or is_computed(param.default):
+            continue
+        if value != param.default:
+            return f"{param.name}={value!r}"
+    return None
+
+
+def exact(build: Callable) -> Callable:
+    """A native builder (`build(piece_or_schedule, ...)` -> code or None) whose code is used only
+    when it read every parameter that is away from its default."""
+
+    @functools.wraps(build)
+    def checked(source: Any, *args: Any, **kwargs: Any) -> Any:
+        piece = source if hasattr(source, "schedule") else None  # a codegen piece, or a schedule
+        if piece and piece.shift:
+            return None  # native classes start their clock at 0
+        schedule = piece.schedule if piece else source
+        reads = Reads(schedule.params)
+        tracked = dataclasses.replace(schedule, params=reads)
+        argument = dataclasses.replace(piece, schedule=tracked, params=reads) if piece else tracked
+        code = build(argument, *args, **kwargs)
+        return None if code is None or _ignored(schedule, reads.read, warmup=piece is None) else code
+
+    return checked
+
+
+def _plain(schedule: Any) -> Any:
+    """The schedule without read tracking (to evaluate it)."""
+    if isinstance(schedule.params, Reads):
+        return dataclasses.replace(schedule, params=dict.copy(schedule.params))
+    return schedule

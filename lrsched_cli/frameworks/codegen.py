@@ -23,15 +23,12 @@ prints.
 from __future__ import annotations
 
 import ast
-import dataclasses
-import functools
 import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
 from ..errors import ExprError, SpecError, UsageError
-from ..core.registry import is_computed
-from .base import REGISTRY, Names
+from .base import REGISTRY, Names, Reads, _ignored, _plain
 from .closed_form import ClosedForm, TraceError, trace
 
 if TYPE_CHECKING:
@@ -55,66 +52,6 @@ class CodegenError(UsageError):
 
 class _Unsupported(Exception):
     """No writer computes the schedule (a kind without a closed form): export a table instead."""
-
-
-# -- what a writer reads ----------------------------------------------------------------------
-
-class Reads(dict):
-    """A schedule's parameters, remembering which ones a writer read."""
-
-    def __init__(self, params: dict) -> None:
-        super().__init__(params)
-        self.read: set[str] = set()
-
-    def __getitem__(self, key: str) -> Any:
-        self.read.add(key)
-        return super().__getitem__(key)
-
-    def get(self, key: str, default: Any = None) -> Any:
-        self.read.add(key)
-        return super().get(key, default)
-
-
-def _ignored(schedule: Schedule, read: set[str], warmup: bool = False) -> str | None:
-    """The first parameter a writer did not read although it is away from its default (a writer
-    never hears of a parameter added to a kind later: this turns it off by itself)."""
-    from ..core.kinds import WARMUP_PARAMS
-
-    skip = set() if warmup else {p.name for p in WARMUP_PARAMS}  # the warmup piece reads those
-    for param in schedule.kind.params:
-        value = dict.get(schedule.params, param.name)
-        # a parameter added later has a default; a required one (max_lr) every writer knows
-        if param.name in read or param.name in skip or param.required or is_computed(param.default):
-            continue
-        if value != param.default:
-            return f"{param.name}={value!r}"
-    return None
-
-
-def exact(build: Callable) -> Callable:
-    """A native builder (`build(piece_or_schedule, ...)` -> code or None) whose code is used only
-    when it read every parameter that is away from its default."""
-
-    @functools.wraps(build)
-    def checked(source: Any, *args: Any, **kwargs: Any) -> Any:
-        piece = source if isinstance(source, _Piece) else None
-        if piece and piece.shift:
-            return None  # native classes start their clock at 0
-        schedule = piece.schedule if piece else source
-        reads = Reads(schedule.params)
-        tracked = dataclasses.replace(schedule, params=reads)
-        argument = dataclasses.replace(piece, schedule=tracked, params=reads) if piece else tracked
-        code = build(argument, *args, **kwargs)
-        return None if code is None or _ignored(schedule, reads.read, warmup=piece is None) else code
-
-    return checked
-
-
-def _plain(schedule: Schedule) -> Schedule:
-    """The schedule without read tracking (to evaluate it)."""
-    if isinstance(schedule.params, Reads):
-        return dataclasses.replace(schedule, params=dict.copy(schedule.params))
-    return schedule
 
 
 # -- literals and layout ----------------------------------------------------------------------

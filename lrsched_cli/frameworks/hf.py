@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .base import Arg, Ctor, Framework, _Context, _constant, _warm
-from .codegen import _Snippet, _base_lr, _call, _finish, _kw, _lit, exact
-from .dialects import NO_ONECYCLE, Rendering, _num, cosine_intent
-from .torch import LAST_EPOCH, PLATEAU_ARGS, _torch, _torch_plateau, _torch_values, _usage, _write_plateau
-from .torch import _write_table  # noqa: F401  (the same table as torch's)
+from .._lazy import lazy_import
+from .base import Arg, Ctor, Framework, _Context, _constant, _warm, exact
+from .torch import (LAST_EPOCH, PLATEAU_ARGS, STEP_CLOCK, _torch, _torch_plateau, _torch_values, _usage,
+                    _write_plateau, _write_table)
+
+cg = lazy_import("lrsched_cli.frameworks.codegen")  # the writers' machinery, loaded to write
+dl = lazy_import("lrsched_cli.frameworks.dialects")  # compare --as, loaded to compare
 
 if TYPE_CHECKING:
     from ..core.engine import Schedule
@@ -262,67 +264,67 @@ def _hf_native(schedule: Schedule) -> tuple[str, int, int | None, dict] | None:
 
 
 def _hf(schedule: Schedule, steps: int) -> str:
-    out = _Snippet("hf", schedule, steps)
+    out = cg._Snippet("hf", schedule, steps)
     if schedule.kind.name == "plateau":
         out.need("import torch")
         if schedule.params["warmup_steps"]:
             out.need("from torch.optim import lr_scheduler")
-        out.blocks.append(f"BASE_LR = {_lit(_base_lr(schedule))}  # the optimizer's lr "
+        out.blocks.append(f"BASE_LR = {cg._lit(cg._base_lr(schedule))}  # the optimizer's lr "
                           "(lrsched's max_lr)")
         _write_plateau(out, schedule, steps, hf=True)
-        return _finish(out)
+        return cg._finish(out)
     native = _hf_native(schedule)
     if native is None:
         out.note("Hugging Face transformers has no scheduler type for this schedule: a PyTorch "
                  "LambdaLR with lrsched's closed form (what get_scheduler builds too).")
         return _torch(schedule, steps, out, natives_allowed=False)
     kind, warmup, total, kwargs = native
-    base = _base_lr(schedule)
+    base = cg._base_lr(schedule)
     out.need("import torch")
     out.need("from transformers import get_scheduler")
-    out.blocks.append(f"BASE_LR = {_lit(base)}  # the optimizer's lr (lrsched's max_lr)")
-    args = [_lit(kind), "optimizer"]
+    out.blocks.append(f"BASE_LR = {cg._lit(base)}  # the optimizer's lr (lrsched's max_lr)")
+    args = [cg._lit(kind), "optimizer"]
     if kind != "constant":
-        args.append(_kw("num_warmup_steps", warmup))
+        args.append(cg._kw("num_warmup_steps", warmup))
     if total is not None:
-        args.append(_kw("num_training_steps", total))
+        args.append(cg._kw("num_training_steps", total))
     if kwargs:
-        args.append(f"scheduler_specific_kwargs={_lit(kwargs)}")
-    call = _call("get_scheduler", args)
+        args.append(f"scheduler_specific_kwargs={cg._lit(kwargs)}")
+    call = cg._call("get_scheduler", args)
     doc = '    """The scheduler for an optimizer created with lr=BASE_LR."""'
     out.blocks.append("\n".join(["def make_scheduler(optimizer):", doc, f"    return {call}"]))
     out.blocks.append(_usage("hf", base))
     out.blocks.append(_torch_values(False))
-    return _finish(out)
+    return cg._finish(out)
 
 
 # -- compare --as: an intent written the way Hugging Face users write it -----------------------
 
-def _compare_cosine(p: dict) -> Rendering:
-    peak, floor, warm, total, start = cosine_intent(p)
-    return Rendering(
+def _compare_cosine(p: dict) -> dl.Rendering:
+    peak, floor, warm, total, start = dl.cosine_intent(p)
+    return dl.Rendering(
         "hf",
         f"hf:cosine_with_min_lr(num_warmup_steps={warm}, num_training_steps={total}, "
-        f"min_lr={_num(floor)})",
+        f"min_lr={dl._num(floor)})",
         peak,
         ("the warmup always starts at 0 (warmup_start_lr is ignored)",
          "num_training_steps includes the warmup", "past the end the cosine rises again"))
 
 
-def _compare_linear_decay(p: dict) -> Rendering:
+def _compare_linear_decay(p: dict) -> dl.Rendering:
     peak, floor, warm = p["max_lr"], p["min_lr"], p["warmup_steps"]
     total = warm + p["max_update"]
-    return Rendering("hf", f"hf:polynomial(num_warmup_steps={warm}, num_training_steps={total}, "
-                     f"lr_end={_num(floor)}, power=1.0)" if floor else
+    return dl.Rendering("hf", f"hf:polynomial(num_warmup_steps={warm}, num_training_steps={total}, "
+                     f"lr_end={dl._num(floor)}, power=1.0)" if floor else
                      f"hf:linear(num_warmup_steps={warm}, num_training_steps={total})", peak,
                      ("num_training_steps includes the warmup",))
 
 
 COMPARE = {
-    "step": lambda p: Rendering("hf", "", None, ("Hugging Face has no step schedule type",)),
-    "onecycle": lambda p: Rendering("hf", "", None, NO_ONECYCLE),
+    "step": lambda p: dl.Rendering("hf", "", None, ("Hugging Face has no step schedule type",)),
+    "onecycle": lambda p: dl.Rendering("hf", "", None, dl.NO_ONECYCLE),
     "cosine": _compare_cosine,
-    "multistep": lambda p: Rendering("hf", "", None, ("Hugging Face has no step or multistep schedule type",)),
+    "multistep": lambda p: dl.Rendering("hf", "", None, ("Hugging Face has no step or multistep schedule type",)),
     "polynomial": _compare_linear_decay,
 }
 
@@ -364,4 +366,4 @@ EQUIVALENTS = {
 FRAMEWORK = Framework(
     "hf", "Hugging Face", "Hugging Face transformers",
     "hf:cosine(num_warmup_steps=100, num_training_steps=1000)", HF,
-    write=_hf, write_table=_write_table, compare=COMPARE, equivalents=EQUIVALENTS, clock="lr(t) is the learning rate after t calls of scheduler.step().")
+    write=_hf, write_table=_write_table, compare=COMPARE, equivalents=EQUIVALENTS, clock=STEP_CLOCK)

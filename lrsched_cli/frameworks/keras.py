@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .._lazy import lazy_import
 from ..core.registry import format_value
-from .base import Arg, Ctor, Framework, _Context, _constant, _cosine_decay, _increasing, _ramp, _warm
-from .codegen import (RESTART_CYCLES, CodegenError, exact, _Code, _Dialect, _Piece, _Snippet, _call, _close,
-                      _decay_every, _describe_piece, _docstring, _finish, _first_value, _flatten, _kw, _lit,
-                      _name_pieces, _piece_function, _reindent)
-from .dialects import NO_ONECYCLE, Rendering, _num, cosine_intent
+from .base import Arg, Ctor, Framework, _Context, _constant, _cosine_decay, _increasing, _ramp, _warm, exact
+
+cg = lazy_import("lrsched_cli.frameworks.codegen")  # the writers' machinery, loaded to write
+dl = lazy_import("lrsched_cli.frameworks.dialects")  # compare --as, loaded to compare
 
 if TYPE_CHECKING:
     from ..core.engine import Schedule
@@ -89,42 +89,42 @@ SCHEDULES = "keras.optimizers.schedules."
 
 
 @exact
-def _keras_own_native(piece: _Piece) -> str | None:
+def _keras_own_native(piece: cg._Piece) -> str | None:
     p = piece.params
     name = piece.schedule.kind.name
     if name in ("step", "exponential"):
-        every, staircase, end = _decay_every(piece.schedule)
+        every, staircase, end = cg._decay_every(piece.schedule)
         if end is not None:
             return None
-        return _call(SCHEDULES + "ExponentialDecay", [
-            _kw("initial_learning_rate", p["max_lr"]), _kw("decay_steps", every),
-            _kw("decay_rate", p["gamma"])] + ([_kw("staircase", True)] if staircase else []))
+        return cg._call(SCHEDULES + "ExponentialDecay", [
+            cg._kw("initial_learning_rate", p["max_lr"]), cg._kw("decay_steps", every),
+            cg._kw("decay_rate", p["gamma"])] + ([cg._kw("staircase", True)] if staircase else []))
     if name == "multistep":
         milestones = sorted(set(p["milestones"]))
         levels = [p["max_lr"] * p["gamma"] ** sum(1 for m in p["milestones"] if m <= b)
                   for b in [0] + milestones]
-        return _Code(_call(SCHEDULES + "PiecewiseConstantDecay", [
+        return cg._Code(cg._call(SCHEDULES + "PiecewiseConstantDecay", [
             # Keras changes the value one step after a boundary: boundary = milestone - 1
-            _kw("boundaries", [m - 1 for m in milestones]), _kw("values", levels)]))
+            cg._kw("boundaries", [m - 1 for m in milestones]), cg._kw("values", levels)]))
     if name == "linear":
-        return _call(SCHEDULES + "PolynomialDecay", [
-            _kw("initial_learning_rate", p["max_lr"] * p["start_factor"]),
-            _kw("decay_steps", p["total_iters"]),
-            _kw("end_learning_rate", p["max_lr"] * p["end_factor"]), _kw("power", 1.0)])
+        return cg._call(SCHEDULES + "PolynomialDecay", [
+            cg._kw("initial_learning_rate", p["max_lr"] * p["start_factor"]),
+            cg._kw("decay_steps", p["total_iters"]),
+            cg._kw("end_learning_rate", p["max_lr"] * p["end_factor"]), cg._kw("power", 1.0)])
     if name == "polynomial":
-        return _call(SCHEDULES + "PolynomialDecay", [
-            _kw("initial_learning_rate", p["max_lr"]), _kw("decay_steps", p["max_update"]),
-            _kw("end_learning_rate", p["min_lr"]), _kw("power", p["power"])])
+        return cg._call(SCHEDULES + "PolynomialDecay", [
+            cg._kw("initial_learning_rate", p["max_lr"]), cg._kw("decay_steps", p["max_update"]),
+            cg._kw("end_learning_rate", p["min_lr"]), cg._kw("power", p["power"])])
     if name == "cosine" and p["past_end"] == "hold":
-        return _call(SCHEDULES + "CosineDecay", [
-            _kw("initial_learning_rate", p["max_lr"]), _kw("decay_steps", p["cycle_length"]),
-            _kw("alpha", p["min_lr"] / p["max_lr"])])
+        return cg._call(SCHEDULES + "CosineDecay", [
+            cg._kw("initial_learning_rate", p["max_lr"]), cg._kw("decay_steps", p["cycle_length"]),
+            cg._kw("alpha", p["min_lr"] / p["max_lr"])])
     if name == "cosine_restarts" and p["cycle_mult"] == 1.0 and p["cycle_limit"] is None \
             and (p["cycle_decay"] == 1.0 or p["min_lr"] == 0.0):
-        return _call(SCHEDULES + "CosineDecayRestarts", [
-            _kw("initial_learning_rate", p["max_lr"]), _kw("first_decay_steps", p["cycle_length"]),
-            _kw("t_mul", 1.0), _kw("m_mul", p["cycle_decay"]),
-            _kw("alpha", p["min_lr"] / p["max_lr"])])
+        return cg._call(SCHEDULES + "CosineDecayRestarts", [
+            cg._kw("initial_learning_rate", p["max_lr"]), cg._kw("first_decay_steps", p["cycle_length"]),
+            cg._kw("t_mul", 1.0), cg._kw("m_mul", p["cycle_decay"]),
+            cg._kw("alpha", p["min_lr"] / p["max_lr"])])
     return None
 
 
@@ -132,11 +132,11 @@ def _keras_own_native(piece: _Piece) -> str | None:
 def _keras_fused(schedule: Schedule) -> str | None:
     p = schedule.params
     if schedule.kind.name == "cosine" and p["past_end"] == "hold" and p["warmup_steps"] \
-            and p["warmup_shape"] == "linear" and _close(_first_value(schedule), p["max_lr"]):
-        return _call(SCHEDULES + "CosineDecay", [
-            _kw("initial_learning_rate", p["warmup_start_lr"]),
-            _kw("decay_steps", p["cycle_length"]), _kw("alpha", p["min_lr"] / p["max_lr"]),
-            _kw("warmup_target", p["max_lr"]), _kw("warmup_steps", p["warmup_steps"])])
+            and p["warmup_shape"] == "linear" and cg._close(cg._first_value(schedule), p["max_lr"]):
+        return cg._call(SCHEDULES + "CosineDecay", [
+            cg._kw("initial_learning_rate", p["warmup_start_lr"]),
+            cg._kw("decay_steps", p["cycle_length"]), cg._kw("alpha", p["min_lr"] / p["max_lr"]),
+            cg._kw("warmup_target", p["max_lr"]), cg._kw("warmup_steps", p["warmup_steps"])])
     return None
 
 
@@ -160,9 +160,9 @@ class LrschedSchedule(keras.optimizers.schedules.LearningRateSchedule):
 
 
 def _keras(schedule: Schedule, steps: int) -> str:
-    out = _Snippet("keras", schedule, steps)
+    out = cg._Snippet("keras", schedule, steps)
     if schedule.kind.name == "plateau":
-        raise CodegenError(
+        raise cg.CodegenError(
             "keras: plateau has no Keras schedule: the ReduceLROnPlateau callback cuts after "
             "`patience` bad epochs (PyTorch after patience+1) with an absolute min_delta; use "
             "--to torch or --to hf")
@@ -172,17 +172,17 @@ def _keras(schedule: Schedule, steps: int) -> str:
     p = schedule.params
     fused = _keras_fused(schedule)
     if schedule.kind.name == "constant" and not p["warmup_steps"]:
-        out.blocks.append(f"learning_rate = {_lit(p['max_lr'])}  # a constant needs no schedule")
+        out.blocks.append(f"learning_rate = {cg._lit(p['max_lr'])}  # a constant needs no schedule")
         out.blocks.append("# In your training code:\n"
                           "#     optimizer = keras.optimizers.SGD(learning_rate=learning_rate)")
         out.blocks.append("\n".join([
             "def lrsched_values(steps):",
             '    """lr(t), t = 0 .. steps-1."""',
             "    return [float(learning_rate)] * steps"]))
-        return _finish(out)
-    d = _Dialect("keras")
-    pieces = _flatten(schedule)
-    _name_pieces(pieces, "lr")
+        return cg._finish(out)
+    d = cg._Dialect("keras")
+    pieces = cg._flatten(schedule)
+    cg._name_pieces(pieces, "lr")
     natives: list[str | None] = []
     if fused is not None:
         natives = [fused]
@@ -190,9 +190,9 @@ def _keras(schedule: Schedule, steps: int) -> str:
     else:
         for piece in pieces:
             if piece.warmup and piece.shape == "linear":
-                natives.append(_call(SCHEDULES + "PolynomialDecay", [
-                    _kw("initial_learning_rate", piece.start), _kw("decay_steps", piece.length),
-                    _kw("end_learning_rate", piece.target), _kw("power", 1.0)]))
+                natives.append(cg._call(SCHEDULES + "PolynomialDecay", [
+                    cg._kw("initial_learning_rate", piece.start), cg._kw("decay_steps", piece.length),
+                    cg._kw("end_learning_rate", piece.target), cg._kw("power", 1.0)]))
             elif piece.warmup:
                 natives.append(None)
             else:
@@ -203,9 +203,9 @@ def _keras(schedule: Schedule, steps: int) -> str:
                              "logarithm, which can put a restart a step late: the cycles are "
                              "listed instead.")
                 natives.append(native)
-    if "restart_cycles(" in "\n".join(_piece_function(pc, d, steps) for pc, n in zip(pieces, natives)
+    if "restart_cycles(" in "\n".join(cg._piece_function(pc, d, steps) for pc, n in zip(pieces, natives)
                                       if n is None):
-        out.blocks.append(RESTART_CYCLES)
+        out.blocks.append(cg.RESTART_CYCLES)
     if len(pieces) == 1 and natives[0] is not None:
         out.blocks.append(f"schedule = {natives[0]}")
     else:
@@ -213,17 +213,17 @@ def _keras(schedule: Schedule, steps: int) -> str:
         members = []
         for piece, native in zip(pieces, natives):
             if native is None:
-                out.blocks.append(_piece_function(piece, d, steps))
+                out.blocks.append(cg._piece_function(piece, d, steps))
                 members.append(piece.name)
             else:
                 members.append(native)
-        init = ["self.pieces = ["] + [f"    {_reindent(m, 4)}," for m in members] + ["]"]
-        init.append(f"self.boundaries = {_lit([float(pc.offset) for pc in pieces[1:]])}")
-        kinds = ", then ".join(_describe_piece(pc).split(":")[0] for pc in pieces)
+        init = ["self.pieces = ["] + [f"    {cg._reindent(m, 4)}," for m in members] + ["]"]
+        init.append(f"self.boundaries = {cg._lit([float(pc.offset) for pc in pieces[1:]])}")
+        kinds = ", then ".join(cg._describe_piece(pc).split(":")[0] for pc in pieces)
         doc = f"lrsched's schedule: {kinds}; each piece runs on its own clock."
         init_lines = "\n".join(init).split("\n")
         out.blocks.append(KERAS_CLASS.format(
-            doc="\n".join(_docstring(doc)),
+            doc="\n".join(cg._docstring(doc)),
             init="\n".join(" " * 8 + ln if ln else "" for ln in init_lines)))
         out.blocks.append("schedule = LrschedSchedule()")
     out.blocks.append("# In your training code:\n"
@@ -232,10 +232,10 @@ def _keras(schedule: Schedule, steps: int) -> str:
         "def lrsched_values(steps):",
         '    """lr(t), t = 0 .. steps-1: the schedule called with the update count t."""',
         "    return [float(schedule(t)) for t in range(steps)]"]))
-    return _finish(out)
+    return cg._finish(out)
 
 
-def _write_table(out: _Snippet, schedule: Schedule, table: str) -> None:
+def _write_table(out: cg._Snippet, schedule: Schedule, table: str) -> None:
     """Replay `table`, lrsched's values for the exported steps."""
     out.need("import keras")
     out.need("from keras import ops")
@@ -261,42 +261,42 @@ def _write_table(out: _Snippet, schedule: Schedule, table: str) -> None:
 
 # -- compare --as: an intent written the way Keras users write it ------------------------------
 
-def _compare_cosine(p: dict) -> Rendering:
-    peak, floor, warm, total, start = cosine_intent(p)
-    return Rendering(
+def _compare_cosine(p: dict) -> dl.Rendering:
+    peak, floor, warm, total, start = dl.cosine_intent(p)
+    return dl.Rendering(
         "keras",
-        f"keras:CosineDecay(initial_learning_rate={_num(start)}, decay_steps={total}, "
-        f"alpha={_num(floor / peak)}, warmup_target={_num(peak)}, warmup_steps={warm})",
+        f"keras:CosineDecay(initial_learning_rate={dl._num(start)}, decay_steps={total}, "
+        f"alpha={dl._num(floor / peak)}, warmup_target={dl._num(peak)}, warmup_steps={warm})",
         None,
         ("decay_steps excludes the warmup: the same number N ends the cosine at W + N",
          "alpha is a fraction of warmup_target; clamps after the end",
          "computes the cosine in float32"))
 
 
-def _compare_multistep(p: dict) -> Rendering:
+def _compare_multistep(p: dict) -> dl.Rendering:
     peak, gamma, milestones = p["max_lr"], p["gamma"], sorted(p["milestones"])
     listed = ", ".join(str(m) for m in milestones)
-    values = ", ".join(_num(peak * gamma ** i) for i in range(len(milestones) + 1))
-    return Rendering("keras", f"keras:PiecewiseConstantDecay(boundaries=[{listed}], values=[{values}])",
+    values = ", ".join(dl._num(peak * gamma ** i) for i in range(len(milestones) + 1))
+    return dl.Rendering("keras", f"keras:PiecewiseConstantDecay(boundaries=[{listed}], values=[{values}])",
                      None, ("a value holds through its boundary: the change lands at boundary + 1",))
 
 
-def _compare_linear_decay(p: dict) -> Rendering:
+def _compare_linear_decay(p: dict) -> dl.Rendering:
     peak, floor, warm = p["max_lr"], p["min_lr"], p["warmup_steps"]
     total = warm + p["max_update"]
-    return Rendering("keras", f"keras:PolynomialDecay(initial_learning_rate={_num(peak)}, "
-                     f"decay_steps={total}, end_learning_rate={_num(floor)}, power=1.0)", None,
+    return dl.Rendering("keras", f"keras:PolynomialDecay(initial_learning_rate={dl._num(peak)}, "
+                     f"decay_steps={total}, end_learning_rate={dl._num(floor)}, power=1.0)", None,
                      ("no warmup argument: the decay starts at t = 0",))
 
 
-def _compare_step(p: dict) -> Rendering:
+def _compare_step(p: dict) -> dl.Rendering:
     peak, size, gamma = p["max_lr"], p["step_size"], p["gamma"]
-    return Rendering("keras", f"keras:ExponentialDecay(initial_learning_rate={_num(peak)}, "
-                     f"decay_steps={size}, decay_rate={_num(gamma)}, staircase=True)", None,
+    return dl.Rendering("keras", f"keras:ExponentialDecay(initial_learning_rate={dl._num(peak)}, "
+                     f"decay_steps={size}, decay_rate={dl._num(gamma)}, staircase=True)", None,
                      ("staircase floors step / decay_steps, as PyTorch",))
 
 
-COMPARE = {"step": _compare_step, "onecycle": lambda p: Rendering("keras", "", None, NO_ONECYCLE),
+COMPARE = {"step": _compare_step, "onecycle": lambda p: dl.Rendering("keras", "", None, dl.NO_ONECYCLE),
            "cosine": _compare_cosine, "multistep": _compare_multistep, "polynomial": _compare_linear_decay}
 
 

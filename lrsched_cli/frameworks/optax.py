@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .._lazy import lazy_import
 from ..core.registry import REQUIRED, did_you_mean, format_value
 from ..errors import SpecError
-from .base import Arg, Ctor, Framework, _Context, _check, _constant, _cosine_decay, _delayed, _increasing, \
-    _phases, _ramp, _warm
-from .codegen import (MAX_SGDR_CYCLES, RESTART_CYCLES, CodegenError, exact, _Code, _Dialect, _Piece, _Snippet, _call,
-                      _close, _comment, _decay_every, _finish, _first_value, _flatten, _kw, _lit, _name_pieces,
-                      _piece_function, _reindent)
-from .dialects import Rendering, _num, cosine_intent
+from .base import (Arg, Ctor, Framework, _Context, _check, _constant, _cosine_decay, _delayed, _increasing,
+                   _phases, _ramp, _warm, exact)
+
+cg = lazy_import("lrsched_cli.frameworks.codegen")  # the writers' machinery, loaded to write
+dl = lazy_import("lrsched_cli.frameworks.dialects")  # compare --as, loaded to compare
 
 if TYPE_CHECKING:
     from ..core.engine import Schedule
@@ -185,37 +185,37 @@ OPTAX = {
 # -- writing (--to optax) ---------------------------------------------------------------------
 
 @exact
-def _optax_own_native(piece: _Piece, steps: int, note: list[str]) -> str | None:
+def _optax_own_native(piece: cg._Piece, steps: int, note: list[str]) -> str | None:
     p = piece.params
     name = piece.schedule.kind.name
     if name == "constant":
-        return _call("optax.constant_schedule", [_lit(p["max_lr"])])
+        return cg._call("optax.constant_schedule", [cg._lit(p["max_lr"])])
     if name in ("step", "exponential"):
-        every, staircase, end = _decay_every(piece.schedule)
-        return _call("optax.exponential_decay", [
-            _kw("init_value", p["max_lr"]), _kw("transition_steps", every),
-            _kw("decay_rate", p["gamma"])] + ([_kw("staircase", True)] if staircase else []) +
-            ([_kw("end_value", end)] if end is not None else []))
+        every, staircase, end = cg._decay_every(piece.schedule)
+        return cg._call("optax.exponential_decay", [
+            cg._kw("init_value", p["max_lr"]), cg._kw("transition_steps", every),
+            cg._kw("decay_rate", p["gamma"])] + ([cg._kw("staircase", True)] if staircase else []) +
+            ([cg._kw("end_value", end)] if end is not None else []))
     if name == "multistep":
         counts: dict[int, int] = {}
         for m in p["milestones"]:
             counts[m] = counts.get(m, 0) + 1
         scales = {m: p["gamma"] ** c for m, c in sorted(counts.items())}
-        return _call("optax.piecewise_constant_schedule", [
-            _kw("init_value", p["max_lr"]), f"boundaries_and_scales={_lit(scales)}"])
+        return cg._call("optax.piecewise_constant_schedule", [
+            cg._kw("init_value", p["max_lr"]), f"boundaries_and_scales={cg._lit(scales)}"])
     if name == "linear":
-        return _call("optax.linear_schedule", [
-            _kw("init_value", p["max_lr"] * p["start_factor"]),
-            _kw("end_value", p["max_lr"] * p["end_factor"]),
-            _kw("transition_steps", p["total_iters"])])
+        return cg._call("optax.linear_schedule", [
+            cg._kw("init_value", p["max_lr"] * p["start_factor"]),
+            cg._kw("end_value", p["max_lr"] * p["end_factor"]),
+            cg._kw("transition_steps", p["total_iters"])])
     if name == "polynomial":
-        return _call("optax.polynomial_schedule", [
-            _kw("init_value", p["max_lr"]), _kw("end_value", p["min_lr"]),
-            _kw("power", p["power"]), _kw("transition_steps", p["max_update"])])
+        return cg._call("optax.polynomial_schedule", [
+            cg._kw("init_value", p["max_lr"]), cg._kw("end_value", p["min_lr"]),
+            cg._kw("power", p["power"]), cg._kw("transition_steps", p["max_update"])])
     if name == "cosine" and p["past_end"] == "hold":
-        return _call("optax.cosine_decay_schedule", [
-            _kw("init_value", p["max_lr"]), _kw("decay_steps", p["cycle_length"]),
-            _kw("alpha", p["min_lr"] / p["max_lr"])])
+        return cg._call("optax.cosine_decay_schedule", [
+            cg._kw("init_value", p["max_lr"]), cg._kw("decay_steps", p["cycle_length"]),
+            cg._kw("alpha", p["min_lr"] / p["max_lr"])])
     if name == "cosine_restarts" and p["cycle_mult"] != 1.0:
         return _sgdr(p, steps, note)
     return None
@@ -225,7 +225,7 @@ def _sgdr(p: dict, steps: int, note: list[str]) -> str | None:
     starts, lengths = [0.0], [float(p["cycle_length"])]
     limit = p["cycle_limit"]
     while starts[-1] + lengths[-1] <= steps and (limit is None or len(starts) < limit):
-        if len(starts) >= MAX_SGDR_CYCLES:
+        if len(starts) >= cg.MAX_SGDR_CYCLES:
             return None
         starts.append(starts[-1] + lengths[-1])
         lengths.append(lengths[-1] * p["cycle_mult"])
@@ -234,19 +234,19 @@ def _sgdr(p: dict, steps: int, note: list[str]) -> str | None:
         note.append(f"sgdr_schedule lists {cycles} cycles, enough for the exported {steps} steps; "
                     "after them optax holds min_lr where lrsched restarts: list more for a longer "
                     "run.")
-    peak = (f"{_lit(p['max_lr'])} * {_lit(p['cycle_decay'])} ** i" if p["cycle_decay"] != 1.0
-            else _lit(p["max_lr"]))
-    return _Code(
+    peak = (f"{cg._lit(p['max_lr'])} * {cg._lit(p['cycle_decay'])} ** i" if p["cycle_decay"] != 1.0
+            else cg._lit(p["max_lr"]))
+    return cg._Code(
         "optax.sgdr_schedule([\n"
         "    dict(\n"
         f"        init_value={peak},\n"
         f"        peak_value={peak},\n"
         "        warmup_steps=0,\n"
         "        decay_steps=length,\n"
-        f"        end_value={_lit(p['min_lr'])},\n"
+        f"        end_value={cg._lit(p['min_lr'])},\n"
         "    )\n"
-        f"    for i, length in enumerate(restart_lengths({_lit(float(p['cycle_length']))}, "
-        f"{_lit(p['cycle_mult'])}, {cycles}))\n"
+        f"    for i, length in enumerate(restart_lengths({cg._lit(float(p['cycle_length']))}, "
+        f"{cg._lit(p['cycle_mult'])}, {cycles}))\n"
         "])")
 
 
@@ -268,55 +268,55 @@ def _optax_fused(schedule: Schedule) -> str | None:
         return None
     name = schedule.kind.name
     start = p["warmup_start_lr"]
-    if not _close(_first_value(schedule), p["max_lr"]):
+    if not cg._close(cg._first_value(schedule), p["max_lr"]):
         return None
     if name == "constant":
-        return _call("optax.warmup_constant_schedule", [
-            _kw("init_value", start), _kw("peak_value", p["max_lr"]), _kw("warmup_steps", warmup)])
+        return cg._call("optax.warmup_constant_schedule", [
+            cg._kw("init_value", start), cg._kw("peak_value", p["max_lr"]), cg._kw("warmup_steps", warmup)])
     if name == "cosine" and p["past_end"] == "hold" and (warmup + p["cycle_length"]) - warmup == \
             p["cycle_length"]:
-        return _call("optax.warmup_cosine_decay_schedule", [
-            _kw("init_value", start), _kw("peak_value", p["max_lr"]), _kw("warmup_steps", warmup),
-            _kw("decay_steps", warmup + p["cycle_length"]), _kw("end_value", p["min_lr"])])
+        return cg._call("optax.warmup_cosine_decay_schedule", [
+            cg._kw("init_value", start), cg._kw("peak_value", p["max_lr"]), cg._kw("warmup_steps", warmup),
+            cg._kw("decay_steps", warmup + p["cycle_length"]), cg._kw("end_value", p["min_lr"])])
     if name in ("step", "exponential"):
-        every, staircase, end = _decay_every(schedule)
-        return _call("optax.warmup_exponential_decay_schedule", [
-            _kw("init_value", start), _kw("peak_value", p["max_lr"]), _kw("warmup_steps", warmup),
-            _kw("transition_steps", every), _kw("decay_rate", p["gamma"])] +
-            ([_kw("staircase", True)] if staircase else []) +
-            ([_kw("end_value", end)] if end is not None else []))
+        every, staircase, end = cg._decay_every(schedule)
+        return cg._call("optax.warmup_exponential_decay_schedule", [
+            cg._kw("init_value", start), cg._kw("peak_value", p["max_lr"]), cg._kw("warmup_steps", warmup),
+            cg._kw("transition_steps", every), cg._kw("decay_rate", p["gamma"])] +
+            ([cg._kw("staircase", True)] if staircase else []) +
+            ([cg._kw("end_value", end)] if end is not None else []))
     return None
 
 
 def _optax(schedule: Schedule, steps: int) -> str:
-    out = _Snippet("optax", schedule, steps)
+    out = cg._Snippet("optax", schedule, steps)
     if schedule.kind.name == "plateau":
-        raise CodegenError(
+        raise cg.CodegenError(
             "optax: plateau has no optax schedule: optax.contrib.reduce_on_plateau cuts after "
             "`patience` bad steps (PyTorch after patience+1), only minimises, has no eps and "
             "scales the updates, not the learning rate; use --to torch or --to hf")
     out.need("import jax")
     out.need("import optax")
     out.blocks.append(
-        "\n".join(_comment("lrsched computes in float64; so does jax with x64 enabled (else it "
+        "\n".join(cg._comment("lrsched computes in float64; so does jax with x64 enabled (else it "
                            "computes in float32, about 1e-7 off). Optax's optimizers count "
                            "updates in int32, which makes some optax schedules compute in "
                            "float32 even so.")) +
         '\njax.config.update("jax_enable_x64", True)')
-    d = _Dialect("jnp")
+    d = cg._Dialect("jnp")
     fused = _optax_fused(schedule)
     if fused is not None:
         expr = fused
     else:
-        pieces = _flatten(schedule)
-        _name_pieces(pieces, "schedule")
+        pieces = cg._flatten(schedule)
+        cg._name_pieces(pieces, "schedule")
         parts = []
         for piece in pieces:
             native = None
             if piece.warmup and piece.shape == "linear":
-                native = _call("optax.linear_schedule", [
-                    _kw("init_value", piece.start), _kw("end_value", piece.target),
-                    _kw("transition_steps", piece.length)])
+                native = cg._call("optax.linear_schedule", [
+                    cg._kw("init_value", piece.start), cg._kw("end_value", piece.target),
+                    cg._kw("transition_steps", piece.length)])
             elif not piece.warmup:
                 notes: list[str] = []
                 native = _optax_own_native(piece, steps, notes)
@@ -329,19 +329,19 @@ def _optax(schedule: Schedule, steps: int) -> str:
             if native is None:
                 if len(pieces) == 1:
                     piece.name = "schedule"
-                out.blocks.append(_piece_function(piece, d, steps))
+                out.blocks.append(cg._piece_function(piece, d, steps))
                 native = piece.name
             parts.append(native)
         if len(pieces) == 1:
             expr = parts[0]
         else:
-            expr = _call("optax.join_schedules", [
-                "schedules=[\n" + "".join(f"    {_reindent(x, 4)},\n" for x in parts) + "]",
-                _kw("boundaries", [pc.offset for pc in pieces[1:]])])
+            expr = cg._call("optax.join_schedules", [
+                "schedules=[\n" + "".join(f"    {cg._reindent(x, 4)},\n" for x in parts) + "]",
+                cg._kw("boundaries", [pc.offset for pc in pieces[1:]])])
     if "jnp." in "\n".join(out.blocks):
         out.need("import jax.numpy as jnp")
     if "restart_cycles(" in "\n".join(out.blocks):
-        out.blocks.insert(1, RESTART_CYCLES)
+        out.blocks.insert(1, cg.RESTART_CYCLES)
     if "restart_lengths(" in expr:
         out.blocks.append(RESTART_LENGTHS)
     if expr != "schedule":
@@ -351,10 +351,10 @@ def _optax(schedule: Schedule, steps: int) -> str:
         "def lrsched_values(steps):",
         '    """lr(t), t = 0 .. steps-1: the schedule called with the update count t."""',
         "    return [float(schedule(t)) for t in range(steps)]"]))
-    return _finish(out)
+    return cg._finish(out)
 
 
-def _write_table(out: _Snippet, schedule: Schedule, table: str) -> None:
+def _write_table(out: cg._Snippet, schedule: Schedule, table: str) -> None:
     """Replay `table`, lrsched's values for the exported steps."""
     out.need("import jax")
     out.need("import jax.numpy as jnp")
@@ -374,46 +374,46 @@ def _write_table(out: _Snippet, schedule: Schedule, table: str) -> None:
 
 # -- compare --as: an intent written the way optax users write it ------------------------------
 
-def _compare_cosine(p: dict) -> Rendering:
-    peak, floor, warm, total, start = cosine_intent(p)
-    return Rendering(
+def _compare_cosine(p: dict) -> dl.Rendering:
+    peak, floor, warm, total, start = dl.cosine_intent(p)
+    return dl.Rendering(
         "optax",
-        f"optax:warmup_cosine_decay_schedule(init_value={_num(start)}, peak_value={_num(peak)}, "
-        f"warmup_steps={warm}, decay_steps={total}, end_value={_num(floor)})",
+        f"optax:warmup_cosine_decay_schedule(init_value={dl._num(start)}, peak_value={dl._num(peak)}, "
+        f"warmup_steps={warm}, decay_steps={total}, end_value={dl._num(floor)})",
         None,
         ("decay_steps includes the warmup", "clamps at end_value after decay_steps"))
 
 
-def _compare_multistep(p: dict) -> Rendering:
+def _compare_multistep(p: dict) -> dl.Rendering:
     peak, gamma, milestones = p["max_lr"], p["gamma"], sorted(p["milestones"])
-    scales = ", ".join(f"{m}: {_num(gamma)}" for m in milestones)
-    return Rendering("optax", f"optax:piecewise_constant_schedule(init_value={_num(peak)}, "
+    scales = ", ".join(f"{m}: {dl._num(gamma)}" for m in milestones)
+    return dl.Rendering("optax", f"optax:piecewise_constant_schedule(init_value={dl._num(peak)}, "
                      f"boundaries_and_scales={{{scales}}})", None,
                      ("a scale applies from t >= boundary (as PyTorch)",))
 
 
-def _compare_linear_decay(p: dict) -> Rendering:
+def _compare_linear_decay(p: dict) -> dl.Rendering:
     peak, floor, warm = p["max_lr"], p["min_lr"], p["warmup_steps"]
     total = warm + p["max_update"]
-    return Rendering("optax", f"optax:join_schedules(schedules=[linear_schedule(init_value=0.0, "
-                     f"end_value={_num(peak)}, transition_steps={warm}), linear_schedule(init_value="
-                     f"{_num(peak)}, end_value={_num(floor)}, transition_steps={total - warm})], "
+    return dl.Rendering("optax", f"optax:join_schedules(schedules=[linear_schedule(init_value=0.0, "
+                     f"end_value={dl._num(peak)}, transition_steps={warm}), linear_schedule(init_value="
+                     f"{dl._num(peak)}, end_value={dl._num(floor)}, transition_steps={total - warm})], "
                      f"boundaries=[{warm}])", None, ("each piece runs on its own clock",))
 
 
-def _compare_step(p: dict) -> Rendering:
+def _compare_step(p: dict) -> dl.Rendering:
     peak, size, gamma = p["max_lr"], p["step_size"], p["gamma"]
-    return Rendering("optax", f"optax:exponential_decay(init_value={_num(peak)}, transition_steps={size}, "
-                     f"decay_rate={_num(gamma)}, staircase=True)", None,
+    return dl.Rendering("optax", f"optax:exponential_decay(init_value={dl._num(peak)}, transition_steps={size}, "
+                     f"decay_rate={dl._num(gamma)}, staircase=True)", None,
                      ("staircase floors count / transition_steps, as PyTorch",))
 
 
-def _compare_onecycle(p: dict) -> Rendering:
+def _compare_onecycle(p: dict) -> dl.Rendering:
     peak, total, pct = p["max_lr"], p["total_steps"], p["pct_start"]
     div, final = p["div_factor"], p["final_div_factor"]
-    return Rendering("optax", f"optax:cosine_onecycle_schedule(transition_steps={total}, "
-                     f"peak_value={_num(peak)}, pct_start={_num(pct)}, div_factor={_num(div)}, "
-                     f"final_div_factor={_num(final)})", None,
+    return dl.Rendering("optax", f"optax:cosine_onecycle_schedule(transition_steps={total}, "
+                     f"peak_value={dl._num(peak)}, pct_start={dl._num(pct)}, div_factor={dl._num(div)}, "
+                     f"final_div_factor={dl._num(final)})", None,
                      ("the peak lands at int(pct_start * transition_steps), one step later",
                       "the end value is reached at transition_steps, not transition_steps - 1"))
 

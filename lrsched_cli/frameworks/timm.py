@@ -3,8 +3,10 @@ equivalents.
 """
 from __future__ import annotations
 
+from .._lazy import lazy_import
 from .base import Arg, Ctor, Framework, _Context, _constant, _increasing, _warm
-from .dialects import NO_ONECYCLE, Rendering, _num, cosine_intent
+
+dl = lazy_import("lrsched_cli.frameworks.dialects")  # compare --as, loaded to compare
 
 
 # -- reading ----------------------------------------------------------------------------------
@@ -132,40 +134,40 @@ TIMM = {
 
 # -- compare --as: an intent written the way timm users write it -------------------------------
 
-def _compare_cosine(p: dict) -> Rendering:
-    peak, floor, warm, total, start = cosine_intent(p)
-    return Rendering(
+def _compare_cosine(p: dict) -> dl.Rendering:
+    peak, floor, warm, total, start = dl.cosine_intent(p)
+    return dl.Rendering(
         "timm",
-        f"timm:CosineLRScheduler(t_initial={total}, lr_min={_num(floor)}, warmup_t={warm}, "
-        f"warmup_lr_init={_num(start)})",
+        f"timm:CosineLRScheduler(t_initial={total}, lr_min={dl._num(floor)}, warmup_t={warm}, "
+        f"warmup_lr_init={dl._num(start)})",
         peak,
         ("warmup_prefix=False (default): the warmup overlays the cosine's clock, so the rate "
          "never reaches the peak and jumps down at the end of the warmup",
          "holds lr_min after t_initial (cycle_limit=1)"))
 
 
-def _compare_multistep(p: dict) -> Rendering:
+def _compare_multistep(p: dict) -> dl.Rendering:
     peak, gamma, milestones = p["max_lr"], p["gamma"], sorted(p["milestones"])
     listed = ", ".join(str(m) for m in milestones)
-    return Rendering("timm", f"timm:MultiStepLRScheduler(decay_t=[{listed}], decay_rate={_num(gamma)})",
+    return dl.Rendering("timm", f"timm:MultiStepLRScheduler(decay_t=[{listed}], decay_rate={dl._num(gamma)})",
                      peak, ("bisect_right(decay_t, t + 1): each decay lands one step early",))
 
 
-def _compare_linear_decay(p: dict) -> Rendering:
+def _compare_linear_decay(p: dict) -> dl.Rendering:
     peak, floor, warm = p["max_lr"], p["min_lr"], p["warmup_steps"]
     total = warm + p["max_update"]
-    return Rendering("timm", f"timm:PolyLRScheduler(t_initial={total}, power=1.0, lr_min={_num(floor)}, "
+    return dl.Rendering("timm", f"timm:PolyLRScheduler(t_initial={total}, power=1.0, lr_min={dl._num(floor)}, "
                      f"warmup_t={warm})", peak,
                      ("warmup_prefix=False (default): the warmup overlays the decay's clock",))
 
 
-def _compare_step(p: dict) -> Rendering:
+def _compare_step(p: dict) -> dl.Rendering:
     peak, size, gamma = p["max_lr"], p["step_size"], p["gamma"]
-    return Rendering("timm", f"timm:StepLRScheduler(decay_t={size}, decay_rate={_num(gamma)})", peak,
+    return dl.Rendering("timm", f"timm:StepLRScheduler(decay_t={size}, decay_rate={dl._num(gamma)})", peak,
                      ("t // decay_t, as PyTorch",))
 
 
-COMPARE = {"step": _compare_step, "onecycle": lambda p: Rendering("timm", "", None, NO_ONECYCLE),
+COMPARE = {"step": _compare_step, "onecycle": lambda p: dl.Rendering("timm", "", None, dl.NO_ONECYCLE),
            "cosine": _compare_cosine, "multistep": _compare_multistep, "polynomial": _compare_linear_decay}
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .._lazy import lazy_import
 from ..core.registry import format_value
-from .base import Arg, Ctor, Framework, _Context, _constant, _increasing, _phases, _warm
-from .codegen import (_Dialect, _Piece, exact, python_function, _Snippet, _base_lr, _call, _close, _decay_every,
-                      _finish, _flatten, _kw, _lit, _metric_lines, _name_pieces, _piece_function, _reindent)
-from .dialects import Rendering, _num, cosine_intent
+from .base import Arg, Ctor, Framework, _Context, _constant, _increasing, _phases, _warm, exact
+
+cg = lazy_import("lrsched_cli.frameworks.codegen")  # the writers' machinery, loaded to write
+dl = lazy_import("lrsched_cli.frameworks.dialects")  # compare --as, loaded to compare
 
 if TYPE_CHECKING:
     from ..core.engine import Schedule
@@ -216,7 +217,7 @@ TORCH = {
 # -- writing (--to torch) ---------------------------------------------------------------------
 
 @exact
-def _torch_own_native(piece: _Piece, base: float, *, alone: bool, first: bool) -> str | None:
+def _torch_own_native(piece: cg._Piece, base: float, *, alone: bool, first: bool) -> str | None:
     """A native torch.optim.lr_scheduler constructor computing the piece exactly, or None."""
     s, p = piece.schedule, piece.params
     name = s.kind.name
@@ -225,72 +226,72 @@ def _torch_own_native(piece: _Piece, base: float, *, alone: bool, first: bool) -
     if uses_base and p.get("max_lr") != base:
         return None  # a phase with its own max_lr: the optimizer's lr is another one
     if name == "constant":
-        return _call(sched + "LambdaLR", ["optimizer", "lambda t: 1.0"])
+        return cg._call(sched + "LambdaLR", ["optimizer", "lambda t: 1.0"])
     if name == "step":
-        return _call(sched + "StepLR", ["optimizer", _kw("step_size", p["step_size"]),
-                                        _kw("gamma", p["gamma"])])
+        return cg._call(sched + "StepLR", ["optimizer", cg._kw("step_size", p["step_size"]),
+                                        cg._kw("gamma", p["gamma"])])
     if name == "multistep":
-        return _call(sched + "MultiStepLR", ["optimizer", _kw("milestones", list(p["milestones"])),
-                                             _kw("gamma", p["gamma"])])
+        return cg._call(sched + "MultiStepLR", ["optimizer", cg._kw("milestones", list(p["milestones"])),
+                                             cg._kw("gamma", p["gamma"])])
     if name == "exponential":
-        every, staircase, end = _decay_every(s)
+        every, staircase, end = cg._decay_every(s)
         if end is not None or not float(every).is_integer():
             return None
         if every == 1:
-            return _call(sched + "ExponentialLR", ["optimizer", _kw("gamma", p["gamma"])])
+            return cg._call(sched + "ExponentialLR", ["optimizer", cg._kw("gamma", p["gamma"])])
         if staircase:
-            return _call(sched + "StepLR", ["optimizer", _kw("step_size", int(every)),
-                                            _kw("gamma", p["gamma"])])
+            return cg._call(sched + "StepLR", ["optimizer", cg._kw("step_size", int(every)),
+                                            cg._kw("gamma", p["gamma"])])
         return None
     if name == "linear" and p["start_factor"] > 0.0:  # torch requires start_factor > 0
-        return _call(sched + "LinearLR", ["optimizer", _kw("start_factor", p["start_factor"]),
-                                          _kw("end_factor", p["end_factor"]),
-                                          _kw("total_iters", p["total_iters"])])
+        return cg._call(sched + "LinearLR", ["optimizer", cg._kw("start_factor", p["start_factor"]),
+                                          cg._kw("end_factor", p["end_factor"]),
+                                          cg._kw("total_iters", p["total_iters"])])
     if name == "polynomial" and p["min_lr"] == 0.0:
-        return _call(sched + "PolynomialLR", ["optimizer", _kw("total_iters", p["max_update"]),
-                                              _kw("power", p["power"])])
+        return cg._call(sched + "PolynomialLR", ["optimizer", cg._kw("total_iters", p["max_update"]),
+                                              cg._kw("power", p["power"])])
     if name == "cosine" and p["past_end"] == "continue":
-        return _call(sched + "CosineAnnealingLR", ["optimizer", _kw("T_max", p["cycle_length"]),
-                                                   _kw("eta_min", p["min_lr"])])
+        return cg._call(sched + "CosineAnnealingLR", ["optimizer", cg._kw("T_max", p["cycle_length"]),
+                                                   cg._kw("eta_min", p["min_lr"])])
     if name == "cosine_restarts" and float(p["cycle_length"]).is_integer() \
             and float(p["cycle_mult"]).is_integer() and p["cycle_decay"] == 1.0 \
             and p["cycle_limit"] is None:
-        return _call(sched + "CosineAnnealingWarmRestarts", [
-            "optimizer", _kw("T_0", int(p["cycle_length"])), _kw("T_mult", int(p["cycle_mult"])),
-            _kw("eta_min", p["min_lr"])])
+        return cg._call(sched + "CosineAnnealingWarmRestarts", [
+            "optimizer", cg._kw("T_0", int(p["cycle_length"])), cg._kw("T_mult", int(p["cycle_mult"])),
+            cg._kw("eta_min", p["min_lr"])])
     if name == "cyclic" and (alone or not first):
         # CyclicLR sets the optimizer's lr: first in a SequentialLR it would change the base
         # of the schedulers after it.
-        return _call(sched + "CyclicLR", [
-            "optimizer", _kw("base_lr", p["min_lr"]), _kw("max_lr", p["max_lr"]),
-            _kw("step_size_up", p["step_size_up"]), _kw("step_size_down", p["step_size_down"]),
-            _kw("mode", p["mode"]), _kw("gamma", p["gamma"]), _kw("cycle_momentum", False)])
+        return cg._call(sched + "CyclicLR", [
+            "optimizer", cg._kw("base_lr", p["min_lr"]), cg._kw("max_lr", p["max_lr"]),
+            cg._kw("step_size_up", p["step_size_up"]), cg._kw("step_size_down", p["step_size_down"]),
+            cg._kw("mode", p["mode"]), cg._kw("gamma", p["gamma"]), cg._kw("cycle_momentum", False)])
     if name == "onecycle" and alone:
-        return _call(sched + "OneCycleLR", [
-            "optimizer", _kw("max_lr", p["max_lr"]), _kw("total_steps", p["total_steps"]),
-            _kw("pct_start", p["pct_start"]), _kw("anneal_strategy", p["anneal_strategy"]),
-            _kw("div_factor", p["div_factor"]), _kw("final_div_factor", p["final_div_factor"]),
-            _kw("three_phase", p["three_phase"]), _kw("cycle_momentum", False)])
+        return cg._call(sched + "OneCycleLR", [
+            "optimizer", cg._kw("max_lr", p["max_lr"]), cg._kw("total_steps", p["total_steps"]),
+            cg._kw("pct_start", p["pct_start"]), cg._kw("anneal_strategy", p["anneal_strategy"]),
+            cg._kw("div_factor", p["div_factor"]), cg._kw("final_div_factor", p["final_div_factor"]),
+            cg._kw("three_phase", p["three_phase"]), cg._kw("cycle_momentum", False)])
     return None
 
 
-def _torch_warmup_native(piece: _Piece, base: float) -> str | None:
+def _torch_warmup_native(piece: cg._Piece, base: float) -> str | None:
     """LinearLR when the warmup is linear from start > 0 up to the optimizer's lr."""
-    if piece.shape != "linear" or not 0.0 < piece.start <= base or not _close(piece.target, base):
+    if piece.shape != "linear" or not 0.0 < piece.start <= base or not cg._close(piece.target, base):
         return None
-    return _call("lr_scheduler.LinearLR", [
-        "optimizer", _kw("start_factor", piece.start / base), _kw("end_factor", 1.0),
-        _kw("total_iters", piece.length)])
+    return cg._call("lr_scheduler.LinearLR", [
+        "optimizer", cg._kw("start_factor", piece.start / base), cg._kw("end_factor", 1.0),
+        cg._kw("total_iters", piece.length)])
 
 
 def _lambda(name: str) -> str:
-    return _call("lr_scheduler.LambdaLR", ["optimizer", f"lambda t: {name}(t) / BASE_LR"])
+    return cg._call("lr_scheduler.LambdaLR", ["optimizer", f"lambda t: {name}(t) / BASE_LR"])
 
 
-def _torch_scheduler(out: _Snippet, pieces: list[_Piece], base: float, steps: int,
+def _torch_scheduler(out: cg._Snippet, pieces: list[cg._Piece], base: float, steps: int,
                      natives_allowed: bool = True) -> tuple[str, dict]:
     """Definitions added to `out`; returns the body of make_scheduler and loop options."""
-    d = _Dialect("math")
+    d = cg._Dialect("math")
     opts: dict = {}
     alone = len(pieces) == 1
     natives: list[str | None] = []
@@ -305,28 +306,28 @@ def _torch_scheduler(out: _Snippet, pieces: list[_Piece], base: float, steps: in
     # A constant after a LinearLR warmup is LinearLR alone (it holds end_factor afterwards).
     if len(pieces) == 2 and pieces[1].schedule.kind.name == "constant" and natives[0] \
             and natives[1] and pieces[0].schedule is pieces[1].schedule:
-        return f"return {_reindent(natives[0], 4)}", opts
+        return f"return {cg._reindent(natives[0], 4)}", opts
     if alone and natives[0] is not None:
         if pieces[0].schedule.kind.name == "onecycle":
             opts["stop"] = pieces[0].params["total_steps"] - 1
             out.note("OneCycleLR raises after total_steps steps (and extrapolates at total_steps); "
                      "lrsched holds the final rate from t = total_steps - 1, so lrsched_values "
                      "stops stepping the scheduler there: do the same in training.")
-        return f"return {_reindent(natives[0], 4)}", opts
+        return f"return {cg._reindent(natives[0], 4)}", opts
     if own_native:
         children = []
         for piece, native in zip(pieces, natives):
             if native is None:
-                out.blocks.append(_piece_function(piece, d, steps))
+                out.blocks.append(cg._piece_function(piece, d, steps))
                 native = _lambda(piece.name)
             children.append(native)
         milestones = [pc.offset for pc in pieces[1:]]
-        body = ["schedulers = ["] + [f"    {_reindent(c, 4)}," for c in children] + ["]"]
-        body.append(_call("return lr_scheduler.SequentialLR", [
-            "optimizer", "schedulers", _kw("milestones", milestones)]))
+        body = ["schedulers = ["] + [f"    {cg._reindent(c, 4)}," for c in children] + ["]"]
+        body.append(cg._call("return lr_scheduler.SequentialLR", [
+            "optimizer", "schedulers", cg._kw("milestones", milestones)]))
         return "\n    ".join("\n".join(body).split("\n")), opts
     # One LambdaLR with the whole schedule in closed form.
-    return f"return {_lambda(python_function(out, pieces, steps))}", opts
+    return f"return {_lambda(cg.python_function(out, pieces, steps))}", opts
 
 
 def _torch_values(plateau: bool, warmup: int = 0, stop: int | None = None) -> str:
@@ -360,7 +361,7 @@ def _torch_values(plateau: bool, warmup: int = 0, stop: int | None = None) -> st
 
 
 def _usage(target: str, base: float, plateau: bool = False, warmup: int = 0) -> str:
-    opt = f"torch.optim.SGD(model.parameters(), lr={_lit(base)})"
+    opt = f"torch.optim.SGD(model.parameters(), lr={cg._lit(base)})"
     lines = ["# In your training code:", f"#     optimizer = {opt}"]
     if plateau and warmup:
         lines += ["#     warmup, scheduler = make_schedulers(optimizer)",
@@ -377,41 +378,41 @@ def _usage(target: str, base: float, plateau: bool = False, warmup: int = 0) -> 
 
 
 def _plateau_kwargs(p: dict) -> list[str]:
-    return [_kw("mode", p["mode"]), _kw("factor", p["factor"]), _kw("patience", p["patience"]),
-            _kw("threshold", p["threshold"]), _kw("threshold_mode", p["threshold_mode"]),
-            _kw("cooldown", p["cooldown"]), _kw("min_lr", p["min_lr"]), _kw("eps", p["eps"])]
+    return [cg._kw("mode", p["mode"]), cg._kw("factor", p["factor"]), cg._kw("patience", p["patience"]),
+            cg._kw("threshold", p["threshold"]), cg._kw("threshold_mode", p["threshold_mode"]),
+            cg._kw("cooldown", p["cooldown"]), cg._kw("min_lr", p["min_lr"]), cg._kw("eps", p["eps"])]
 
 
-def _write_plateau(out: _Snippet, schedule: Schedule, steps: int, hf: bool) -> None:
+def _write_plateau(out: cg._Snippet, schedule: Schedule, steps: int, hf: bool) -> None:
     p = schedule.params
-    base = _base_lr(schedule)
+    base = cg._base_lr(schedule)
     warmup = p["warmup_steps"]
-    out.blocks.append("\n".join(_metric_lines(schedule, steps, out.target)))
+    out.blocks.append("\n".join(cg._metric_lines(schedule, steps, out.target)))
     if hf and not warmup:
         out.need("from transformers import get_scheduler")
-        kwargs = "{" + ", ".join(f"{_lit(k.split('=')[0])}: {k.split('=', 1)[1]}"
+        kwargs = "{" + ", ".join(f"{cg._lit(k.split('=')[0])}: {k.split('=', 1)[1]}"
                                  for k in _plateau_kwargs(p)) + "}"
-        scheduler = "    return " + _call("get_scheduler", [
+        scheduler = "    return " + cg._call("get_scheduler", [
             '"reduce_lr_on_plateau"', "optimizer", f"scheduler_specific_kwargs={kwargs}"])
     else:
         if hf:
             out.note("Hugging Face's reduce_lr_on_plateau has no warmup: PyTorch's "
                      "ReduceLROnPlateau after a warmup scheduler.")
-        scheduler = "    return " + _call("lr_scheduler.ReduceLROnPlateau",
+        scheduler = "    return " + cg._call("lr_scheduler.ReduceLROnPlateau",
                                           ["optimizer"] + _plateau_kwargs(p))
     if warmup:
-        pieces = _flatten(schedule)
-        _name_pieces(pieces, "lr")
+        pieces = cg._flatten(schedule)
+        cg._name_pieces(pieces, "lr")
         warm = pieces[0]
         native = _torch_warmup_native(warm, base)
         if native is None:
-            out.blocks.append(_piece_function(warm, _Dialect("math"), steps))
+            out.blocks.append(cg._piece_function(warm, cg._Dialect("math"), steps))
             native = _lambda(warm.name)
         plateau_call = scheduler.strip().removeprefix("return ")
         body = ["def make_schedulers(optimizer):",
                 '    """A warmup scheduler for the first steps, then ReduceLROnPlateau."""',
-                f"    warmup = {_reindent(native, 4)}",
-                f"    scheduler = {_reindent(plateau_call, 0)}",
+                f"    warmup = {cg._reindent(native, 4)}",
+                f"    scheduler = {cg._reindent(plateau_call, 0)}",
                 "    return warmup, scheduler"]
         out.blocks.append("\n".join(body))
     else:
@@ -421,41 +422,41 @@ def _write_plateau(out: _Snippet, schedule: Schedule, steps: int, hf: bool) -> N
     out.blocks.append(_torch_values(True, warmup))
 
 
-def _torch(schedule: Schedule, steps: int, out: _Snippet | None = None,
+def _torch(schedule: Schedule, steps: int, out: cg._Snippet | None = None,
            natives_allowed: bool = True) -> str:
-    out = out or _Snippet("torch", schedule, steps)
-    base = _base_lr(schedule)
+    out = out or cg._Snippet("torch", schedule, steps)
+    base = cg._base_lr(schedule)
     out.need("import torch")
     if out.target == "torch":
         out.need("from torch.optim import lr_scheduler")
-    out.blocks.append(f"BASE_LR = {_lit(base)}  # the optimizer's lr (lrsched's max_lr)")
+    out.blocks.append(f"BASE_LR = {cg._lit(base)}  # the optimizer's lr (lrsched's max_lr)")
     if schedule.kind.name == "plateau":
         if out.target == "torch" or schedule.params["warmup_steps"]:
             out.need("from torch.optim import lr_scheduler")
         _write_plateau(out, schedule, steps, hf=out.target == "hf")
-        return _finish(out)
+        return cg._finish(out)
     out.need("from torch.optim import lr_scheduler")
-    pieces = _flatten(schedule)
-    _name_pieces(pieces, "lr")
+    pieces = cg._flatten(schedule)
+    cg._name_pieces(pieces, "lr")
     body, opts = _torch_scheduler(out, pieces, base, steps, natives_allowed)
     doc = '    """The scheduler for an optimizer created with lr=BASE_LR."""'
     out.blocks.append("\n".join(["def make_scheduler(optimizer):", doc, "    " + body]))
     out.blocks.append(_usage(out.target, base))
     out.blocks.append(_torch_values(False, stop=opts.get("stop")))
-    return _finish(out)
+    return cg._finish(out)
 
 
-def _write_table(out: _Snippet, schedule: Schedule, table: str) -> None:
+def _write_table(out: cg._Snippet, schedule: Schedule, table: str) -> None:
     """Replay `table`, lrsched's values for the exported steps."""
-    base = _base_lr(schedule)
+    base = cg._base_lr(schedule)
     out.need("import torch")
     out.need("from torch.optim import lr_scheduler")
-    out.blocks.append(f"BASE_LR = {_lit(base)}  # the optimizer's lr")
+    out.blocks.append(f"BASE_LR = {cg._lit(base)}  # the optimizer's lr")
     out.blocks.append(table)
     out.blocks.append("\n".join([
         "def make_scheduler(optimizer):",
         '    """The scheduler for an optimizer created with lr=BASE_LR."""',
-        "    return " + _call("lr_scheduler.LambdaLR", [
+        "    return " + cg._call("lr_scheduler.LambdaLR", [
             "optimizer", "lambda t: VALUES[min(t, len(VALUES) - 1)] / BASE_LR"],
             indent=4).lstrip()]))
     out.blocks.append(_usage(out.target, base))
@@ -464,49 +465,49 @@ def _write_table(out: _Snippet, schedule: Schedule, table: str) -> None:
 
 # -- compare --as: an intent written the way PyTorch users write it ----------------------------
 
-def _compare_cosine(p: dict) -> Rendering:
-    peak, floor, warm, total, start = cosine_intent(p)
+def _compare_cosine(p: dict) -> dl.Rendering:
+    peak, floor, warm, total, start = dl.cosine_intent(p)
     torch_start = max(start / peak, 1e-8)
-    return Rendering(
+    return dl.Rendering(
         "torch",
-        f"torch:SequentialLR(schedulers=[LinearLR(start_factor={_num(torch_start)}, end_factor=1.0, "
-        f"total_iters={warm}), CosineAnnealingLR(T_max={total - warm}, eta_min={_num(floor)})], "
+        f"torch:SequentialLR(schedulers=[LinearLR(start_factor={dl._num(torch_start)}, end_factor=1.0, "
+        f"total_iters={warm}), CosineAnnealingLR(T_max={total - warm}, eta_min={dl._num(floor)})], "
         f"milestones=[{warm}])" if warm else
-        f"torch:CosineAnnealingLR(T_max={total}, eta_min={_num(floor)})",
+        f"torch:CosineAnnealingLR(T_max={total}, eta_min={dl._num(floor)})",
         peak,
         ("LinearLR cannot start at 0: start_factor must be > 0",
          "CosineAnnealingLR rises again after T_max (no clamp)"))
 
 
-def _compare_multistep(p: dict) -> Rendering:
+def _compare_multistep(p: dict) -> dl.Rendering:
     peak, gamma, milestones = p["max_lr"], p["gamma"], sorted(p["milestones"])
     listed = ", ".join(str(m) for m in milestones)
-    return Rendering("torch", f"torch:MultiStepLR(milestones=[{listed}], gamma={_num(gamma)})", peak,
+    return dl.Rendering("torch", f"torch:MultiStepLR(milestones=[{listed}], gamma={dl._num(gamma)})", peak,
                      ("the new rate applies at t == milestone",))
 
 
-def _compare_linear_decay(p: dict) -> Rendering:
+def _compare_linear_decay(p: dict) -> dl.Rendering:
     peak, floor, warm = p["max_lr"], p["min_lr"], p["warmup_steps"]
     total = warm + p["max_update"]
-    return Rendering("torch", f"torch:SequentialLR(schedulers=[LinearLR(start_factor=1e-08, "
-                     f"total_iters={warm}), LinearLR(start_factor=1.0, end_factor={_num(floor / peak)}, "
+    return dl.Rendering("torch", f"torch:SequentialLR(schedulers=[LinearLR(start_factor=1e-08, "
+                     f"total_iters={warm}), LinearLR(start_factor=1.0, end_factor={dl._num(floor / peak)}, "
                      f"total_iters={total - warm})], milestones=[{warm}])" if warm else
-                     f"torch:LinearLR(start_factor=1.0, end_factor={_num(floor / peak)}, "
+                     f"torch:LinearLR(start_factor=1.0, end_factor={dl._num(floor / peak)}, "
                      f"total_iters={total})", peak,
                      ("LinearLR cannot start at 0: start_factor must be > 0",))
 
 
-def _compare_step(p: dict) -> Rendering:
+def _compare_step(p: dict) -> dl.Rendering:
     peak, size, gamma = p["max_lr"], p["step_size"], p["gamma"]
-    return Rendering("torch", f"torch:StepLR(step_size={size}, gamma={_num(gamma)})", peak,
+    return dl.Rendering("torch", f"torch:StepLR(step_size={size}, gamma={dl._num(gamma)})", peak,
                      ("the new rate applies at t == step_size",))
 
 
-def _compare_onecycle(p: dict) -> Rendering:
+def _compare_onecycle(p: dict) -> dl.Rendering:
     peak, total, pct = p["max_lr"], p["total_steps"], p["pct_start"]
     div, final = p["div_factor"], p["final_div_factor"]
-    return Rendering("torch", f"torch:OneCycleLR(max_lr={_num(peak)}, total_steps={total}, "
-                     f"pct_start={_num(pct)}, div_factor={_num(div)}, final_div_factor={_num(final)})",
+    return dl.Rendering("torch", f"torch:OneCycleLR(max_lr={dl._num(peak)}, total_steps={total}, "
+                     f"pct_start={dl._num(pct)}, div_factor={dl._num(div)}, final_div_factor={dl._num(final)})",
                      peak, ("the peak lands at pct_start * total_steps - 1",
                             "raises after total_steps (lrsched holds the last value)"))
 
@@ -547,7 +548,10 @@ EQUIVALENTS = {
 }
 
 
+#: How a snippet for a torch optimizer counts time (torch, and transformers' schedulers).
+STEP_CLOCK = "lr(t) is the learning rate after t calls of scheduler.step()."
+
 FRAMEWORK = Framework(
     "torch", "PyTorch", "PyTorch", "torch:StepLR(step_size=30, gamma=0.1)", TORCH,
-    write=lambda schedule, steps: _torch(schedule, steps), write_table=_write_table, compare=COMPARE, equivalents=EQUIVALENTS,
-    clock="lr(t) is the learning rate after t calls of scheduler.step().")
+    write=lambda schedule, steps: _torch(schedule, steps), write_table=_write_table, compare=COMPARE,
+    equivalents=EQUIVALENTS, clock=STEP_CLOCK)
