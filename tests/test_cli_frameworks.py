@@ -108,7 +108,7 @@ def test_compare_as_multistep_shows_the_boundary_conventions(tmp_path):
 def test_compare_as_unknown_framework():
     result = run("compare", "--as", "torhc", "cosine:max_lr=0.1")
     assert result.exit_code == 2
-    assert result.stderr == "error: --as: unknown framework 'torhc'; did you mean 'torch'? choose from torch, optax, keras, hf, timm\n"
+    assert result.stderr == "error: --as: unknown framework 'torhc'; did you mean 'torch'? choose from torch, hf, optax, keras, timm\n"
 
 
 @pytest.mark.parametrize("spec,rows", [

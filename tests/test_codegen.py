@@ -124,6 +124,31 @@ VARIANTS = {
     "sequence_cyclic_first": {"kind": "sequence", "max_lr": 0.1, "phases": [
         {"kind": "cyclic", "steps": 40, "min_lr": 0.01, "step_size_up": 10},
         {"kind": "step", "step_size": 15, "gamma": 0.5}]},
+    # written from the kind's own definition (its closed form): once tabulated
+    "cosine_exponent": {"kind": "cosine", "max_lr": 0.1, "cycle_length": 80, "min_lr": 0.001, "exponent": 2.0,
+                        "past_end": "hold"},
+    "tanh_cycles": {"kind": "tanh", "max_lr": 0.1, "cycle_length": 30, "min_lr": 0.001, "cycle_decay": 0.8,
+                    "cycle_limit": 3, "warmup_steps": 5},
+    "piecewise_linear": {"kind": "piecewise", "max_lr": 0.1, "knots": [0, 40, 40, 90], "factors": [0.1, 1.0, 0.5, 0.01],
+                         "interpolation": "linear"},
+    "piecewise_cosine_after": {"kind": "piecewise", "max_lr": 0.1, "knots": [-5, 30, 100], "factors": [1.0, 0.4, 0.02],
+                               "interpolation": "cosine", "boundary": "after"},
+    "inverse_time_staircase": {"kind": "inverse_time", "max_lr": 0.1, "decay_rate": 0.5, "decay_steps": 7,
+                               "staircase": True},
+    "polynomial_stretch": {"kind": "polynomial", "max_lr": 0.1, "max_update": 30, "power": 2.0, "min_lr": 0.001,
+                           "past_end": "stretch"},
+    "polynomial_cycles": {"kind": "polynomial", "max_lr": 0.1, "max_update": 25, "power": 0.5, "cycle_limit": 4,
+                          "cycle_decay": 0.7, "k_decay": 1.5},
+    "restarts_k_decay_amplitude": {"kind": "cosine_restarts", "max_lr": 0.1, "cycle_length": 20, "min_lr": 0.01,
+                                   "k_decay": 2.0, "cycle_decay": 0.5, "cycle_decay_on": "amplitude"},
+    "wsd_power_rsqrt": {"kind": "wsd", "max_lr": 0.1, "min_lr": 0.001, "stable_steps": 60, "decay_steps": 40,
+                        "decay_type": "power", "decay_power": 2.0, "stable_shape": "rsqrt", "stable_timescale": 20},
+    "wsd_exp": {"kind": "wsd", "max_lr": 0.1, "stable_steps": 50, "decay_steps": 50, "decay_type": "exp",
+                "decay_ratio": 0.05},
+    "warmup_to_max_lr": {"kind": "tanh", "max_lr": 0.1, "cycle_length": 100, "warmup_steps": 10,
+                         "warmup_target": "max_lr"},
+    "warmup_overlay": {"kind": "cosine", "max_lr": 0.1, "cycle_length": 100, "warmup_steps": 10,
+                       "warmup_mode": "overlay", "warmup_start_lr": 0.01},
     # formulas
     "expr_functions": {"kind": "expr", "max_lr": 0.1, "min_lr": 0.001, "period": 40.0,
                        "expr": "where(t < 10, max_lr * (t + 1) / 10, maximum(min_lr, max_lr * "
@@ -181,6 +206,33 @@ def test_snippet_compiles_or_says_why(name, target):
     assert "def lrsched_values(steps):" in source
     assert source == snippet(schedule_for(name), target, STEPS)  # deterministic text
     assert source.endswith("\n") and not source.endswith("\n\n")
+
+
+#: Cases that no writer computes (a metric, a chain, user code): a table of values, with the reason.
+TABULATED = {"example_greedy", "example_chain", "example_python"}
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("name", IDS)
+def test_every_case_is_written_as_code_not_a_table(name, target):
+    try:
+        source = snippet(schedule_for(name), target, STEPS)
+    except CodegenError:
+        return
+    assert ("VALUES = [" in source) == (name in TABULATED), source
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("kind", list(REGISTRY), ids=lambda k: k.name)
+def test_every_kind_is_written_for_a_long_run_or_refused_in_one_line(kind, target):
+    """A table stops at MAX_EMBEDDED steps: a kind with a closed form must not need one."""
+    steps = 20_000
+    try:
+        source = snippet(build({"kind": kind.name, **kind.example}, steps), target, steps)
+    except CodegenError as exc:
+        assert "\n" not in str(exc) and str(exc).startswith(f"{target}:")
+        return
+    compile(source, "<snippet>", "exec")
 
 
 def test_every_kind_in_the_registry_has_an_example_case():
@@ -299,7 +351,7 @@ def _custom_kind() -> Kind:
                 formula="max_lr * (1 - (t mod period) / period)",
                 params=(Param("max_lr", "float", "peak", gt=0), Param("period", "int", "length", ge=1)) +
                 WARMUP_PARAMS,
-                evaluate=evaluate_sawtooth, example={"max_lr": 0.1, "period": 7}, equivalents={})
+                evaluate=evaluate_sawtooth, example={"max_lr": 0.1, "period": 7})
 
 
 def _schedule_of(kind: Kind, **params) -> Schedule:
@@ -308,25 +360,48 @@ def _schedule_of(kind: Kind, **params) -> Schedule:
     return Schedule(kind, full, kind.name, kind.name)
 
 
+def _opaque_kind() -> Kind:
+    """A kind whose definition indexes an array by t: it has no closed form to read."""
+    def evaluate_halving(t, p):
+        levels = np.asarray([p["max_lr"], p["max_lr"] / 2])
+        return levels[(t >= 10).astype(int)]
+
+    return Kind(name="halving", summary="test", family="test", frequency="fixed", quantity="constant",
+                formula="max_lr, halved from t = 10", params=(Param("max_lr", "float", "peak", gt=0),) +
+                WARMUP_PARAMS, evaluate=evaluate_halving, example={"max_lr": 0.1})
+
+
 @pytest.mark.parametrize("target", TARGETS)
-def test_a_kind_added_later_is_tabulated(target):
+def test_a_kind_added_later_is_written_from_its_own_definition(target):
     schedule = _schedule_of(_custom_kind(), max_lr=0.1, period=7)
     source = snippet(schedule, target, 30)
-    assert "no code generator for kind 'sawtooth'" in source
+    assert "period = 7" in source and "VALUES" not in source
     compile(source, "<snippet>", "exec")
 
 
-def test_a_parameter_added_later_is_tabulated_unless_at_its_default():
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_kind_without_a_closed_form_is_tabulated(target):
+    schedule = _schedule_of(_opaque_kind(), max_lr=0.1)
+    source = snippet(schedule, target, 30)
+    assert "lrsched cannot write kind 'halving' as code" in source and "VALUES = [" in source
+    compile(source, "<snippet>", "exec")
+    with pytest.raises(CodegenError, match="too many to tabulate"):
+        snippet(schedule, target, MAX_EMBEDDED + 1)
+
+
+def test_a_parameter_added_later_turns_the_native_class_off():
     cosine = REGISTRY.get("cosine")
     extra = Param("k_decay", "float", "time warp", default=1.0, gt=0)
-    kind = dataclasses.replace(cosine, params=cosine.params + (extra,))
+
+    def warped(t, p):  # timm's k-decay: the cosine of t**k / T**k
+        return cosine.evaluate(t ** p["k_decay"] / p["cycle_length"] ** (p["k_decay"] - 1.0), p)
+
+    kind = dataclasses.replace(cosine, params=cosine.params + (extra,), evaluate=warped)
     plain = _schedule_of(kind, max_lr=0.1, cycle_length=50.0, k_decay=1.0)
     assert "CosineAnnealingLR(" in snippet(plain, "torch", 30)
-    warped = _schedule_of(kind, max_lr=0.1, cycle_length=50.0, k_decay=2.0)
-    source = snippet(warped, "torch", 30)
-    assert "k_decay=2.0" in source and "VALUES = [" in source
-    with pytest.raises(CodegenError, match="too many to tabulate"):
-        snippet(warped, "torch", MAX_EMBEDDED + 1)
+    source = snippet(_schedule_of(kind, max_lr=0.1, cycle_length=50.0, k_decay=2.0), "torch", 30)
+    assert "CosineAnnealingLR(" not in source and "VALUES" not in source
+    assert "k_decay = 2.0" in source and "t**k_decay" in source.replace(" ** ", "**")
 
 
 # -- execution in the real frameworks -----------------------------------------------------------
@@ -393,7 +468,7 @@ def test_tabulated_snippet_runs(target):
         pytest.importorskip("jax")
     else:
         _keras()
-    schedule = _schedule_of(_custom_kind(), max_lr=0.1, period=7)
+    schedule = _schedule_of(_opaque_kind(), max_lr=0.1)
     values = run(snippet(schedule, target, 30), 40)
     expected = evaluate(schedule, 30)
     assert_matches(values[:30], expected, 1e-6 if target == "keras" else 1e-12, "")

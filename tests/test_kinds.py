@@ -41,7 +41,6 @@ def test_every_kind_is_fully_documented(kind):
     assert kind.summary and kind.formula and kind.family
     assert kind.frequency in FREQUENCIES
     assert kind.quantity in {"constant", "exponential", "polynomial", "cosine", "linear", "cyclic", "custom"}
-    assert set(kind.equivalents) == {"torch", "optax", "keras", "hf"}
     assert kind.tips
     for param in kind.params:
         assert param.help, f"{kind.name}.{param.name} has no help"

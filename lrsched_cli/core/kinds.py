@@ -93,13 +93,6 @@ define(
     evaluate=_constant,
     jumps=True,
     example={"max_lr": 0.1},
-    equivalents={
-        "torch": "LambdaLR(opt, lambda t: 1.0) or ConstantLR(opt, factor=1.0)",
-        "optax": "optax.constant_schedule(max_lr)",
-        "keras": "a float learning rate",
-        "hf": "get_constant_schedule / get_constant_schedule_with_warmup (constant_with_warmup): "
-              "warmup_steps=W, warmup_start_lr=0",
-    },
     tips=("The simplest strategy: one rate for the whole run. Faster rates converge faster early; "
           "slower rates give better accuracy late, which is why schedules exist.",),
     monotone="decreasing",
@@ -130,13 +123,6 @@ define(
     jumps=True,
     marks=_step_marks,
     example={"max_lr": 0.1, "step_size": 30, "gamma": 0.1},
-    equivalents={
-        "torch": "StepLR(opt, step_size, gamma)",
-        "optax": "optax.exponential_decay(max_lr, transition_steps=step_size, decay_rate=gamma, "
-                 "staircase=True)",
-        "keras": "ExponentialDecay(max_lr, decay_steps=step_size, decay_rate=gamma, staircase=True)",
-        "hf": "none (use a LambdaLR)",
-    },
     tips=(
         "Decay gradually when you train for more epochs.",
         "Decaying rapidly converges too fast, to a poor loss or accuracy.",
@@ -173,12 +159,6 @@ define(
     jumps=True,
     marks=lambda p, horizon: sorted(set(p["milestones"])),
     example={"max_lr": 0.1, "milestones": [30, 60, 80], "gamma": 0.1},
-    equivalents={
-        "torch": "MultiStepLR(opt, milestones, gamma)",
-        "optax": "optax.piecewise_constant_schedule(max_lr, {m: gamma for m in milestones})",
-        "keras": "PiecewiseConstantDecay(boundaries=[m - 1 ...], values=[...])",
-        "hf": "none (use a LambdaLR)",
-    },
     tips=("Milestones let you decay where the loss flattens, e.g. at 50% and 75% of training.",),
     notes=("The change lands at t == milestone (PyTorch bisect_right); Keras lands one step later "
            "and timm's MultiStepLRScheduler one step earlier.",),
@@ -203,6 +183,29 @@ def _piecewise(t, p):
     else:
         between = end + (start - end) / 2.0 * (np.cos(math.pi * pct) + 1.0)
     return p["max_lr"] * np.where(i < 0, factors[0], np.where(i >= knots.size - 1, factors[-1], between))
+
+
+def _piecewise_closed(t, p):
+    """The same, knot by knot with np.where: what code generation writes (`_piecewise` finds the
+    span with one searchsorted, which stays fast for many knots)."""
+    knots, factors = [float(k) for k in p["knots"]], [float(f) for f in p["factors"]]
+    reached = (lambda k: t >= k) if p["boundary"] == "at" else (lambda k: t > k)
+    lr = factors[0]
+    if p["interpolation"] == "constant" or len(knots) == 1:
+        for knot, factor in zip(knots[1:], factors[1:]):
+            lr = np.where(reached(knot), factor, lr)
+        return p["max_lr"] * lr
+    for j in range(len(knots) - 1):
+        if knots[j + 1] == knots[j]:
+            continue  # an empty span: the next knot takes over at once
+        pct = (t - knots[j]) / (knots[j + 1] - knots[j])
+        start, end = factors[j], factors[j + 1]
+        if p["interpolation"] == "linear":
+            between = (end - start) * pct + start
+        else:
+            between = end + (start - end) / 2.0 * (np.cos(math.pi * pct) + 1.0)
+        lr = np.where(reached(knots[j]), between, lr)
+    return p["max_lr"] * np.where(reached(knots[-1]), factors[-1], lr)
 
 
 def _check_piecewise(p: dict, where: str) -> None:
@@ -238,16 +241,10 @@ define(
               "or after (from t == knot + 1, Keras)", default="at", choices=("at", "after")),
     ),
     evaluate=_piecewise,
+    closed_form=_piecewise_closed,
     check=_check_piecewise,
     marks=_piecewise_marks,
     example={"max_lr": 0.1, "knots": [0, 30, 60], "factors": [1.0, 0.1, 0.01]},
-    equivalents={
-        "torch": "MultiStepLR for a staircase of gamma steps; otherwise a LambdaLR",
-        "optax": "optax.piecewise_constant_schedule(max_lr, {knot: ratio}) or "
-                 "optax.piecewise_interpolate_schedule('linear'|'cosine', max_lr, {knot: ratio})",
-        "keras": "PiecewiseConstantDecay(boundaries=knots[1:], values=max_lr*factors) (boundary=after)",
-        "hf": "none (use a LambdaLR)",
-    },
     tips=("A staircase with free values: drop the rate where the loss flattens, by any amount.",),
     notes=("optax's piecewise schedules multiply scales: factors are their running products, with a "
            "first knot at 0 for init_value.",),
@@ -284,13 +281,6 @@ define(
     ),
     evaluate=_exponential,
     example={"max_lr": 0.1, "gamma": 0.95},
-    equivalents={
-        "torch": "ExponentialLR(opt, gamma) (decay_steps = 1)",
-        "optax": "optax.exponential_decay(max_lr, transition_steps=decay_steps, decay_rate=gamma, "
-                 "staircase=staircase, end_value=end_lr)",
-        "keras": "ExponentialDecay(max_lr, decay_steps, decay_rate=gamma, staircase)",
-        "hf": "none (use a LambdaLR)",
-    },
     tips=(
         "Larger gamma: slower convergence, better loss/accuracy.",
         "Smaller gamma: faster convergence, worse loss/accuracy.",
@@ -321,12 +311,6 @@ define(
     ),
     evaluate=_linear,
     example={"max_lr": 0.1, "start_factor": 1.0, "end_factor": 0.01, "total_iters": 100},
-    equivalents={
-        "torch": "LinearLR(opt, start_factor, end_factor, total_iters)",
-        "optax": "optax.linear_schedule(max_lr*start_factor, max_lr*end_factor, total_iters)",
-        "keras": "PolynomialDecay(max_lr*start_factor, total_iters, max_lr*end_factor, power=1)",
-        "hf": "get_linear_schedule_with_warmup is `polynomial` with power=1 and a warmup",
-    },
     tips=("A linear ramp is the usual warmup piece inside a sequence.",),
 )
 
@@ -384,14 +368,6 @@ define(
     evaluate=_polynomial,
     check=_check_polynomial,
     example={"max_lr": 0.1, "max_update": 100, "power": 2.0},
-    equivalents={
-        "torch": "PolynomialLR(opt, total_iters=max_update, power) (min_lr = 0)",
-        "optax": "optax.polynomial_schedule(max_lr, min_lr, power, transition_steps=max_update)",
-        "keras": "PolynomialDecay(max_lr, decay_steps=max_update, end_learning_rate=min_lr, power, "
-                 "cycle) (cycle=True: past_end=stretch)",
-        "hf": "get_polynomial_decay_schedule_with_warmup(W, N, lr_end=min_lr, power): warmup_steps=W, "
-              "max_update=N-W; get_linear_schedule_with_warmup is power=1, min_lr=0",
-    },
     tips=(
         "Smaller values of power produce slower decay and keep large learning rates longer.",
         "For longer training, increase max_update.",
@@ -438,14 +414,6 @@ define(
     evaluate=_cosine,
     check=check_min_below_max,
     example={"max_lr": 0.1, "cycle_length": 100, "min_lr": 0.001},
-    equivalents={
-        "torch": "CosineAnnealingLR(opt, T_max=cycle_length, eta_min=min_lr)",
-        "optax": "optax.cosine_decay_schedule(max_lr, decay_steps=cycle_length, alpha=min_lr/max_lr, "
-                 "exponent) (past_end=hold)",
-        "keras": "CosineDecay(max_lr, decay_steps=cycle_length, alpha=min_lr/max_lr) (past_end=hold)",
-        "hf": "get_cosine_schedule_with_warmup(W, N, num_cycles): warmup_steps=W, "
-              "cycle_length=(N-W)/(2*num_cycles); cosine_with_min_lr: min_lr=min_lr_rate*max_lr",
-    },
     tips=(
         "Large rates early approach a good region quickly; many small rates at the end refine it.",
         "Longer cycle length usually works better.",
@@ -540,14 +508,6 @@ define(
     check=check_min_below_max,
     marks=_restart_marks,
     example={"max_lr": 0.1, "cycle_length": 10, "cycle_mult": 2, "min_lr": 0.001},
-    equivalents={
-        "torch": "CosineAnnealingWarmRestarts(opt, T_0=cycle_length, T_mult=cycle_mult, eta_min=min_lr)",
-        "optax": "optax.sgdr_schedule([...one dict per cycle...])",
-        "keras": "CosineDecayRestarts(max_lr, first_decay_steps=cycle_length, t_mul=cycle_mult, "
-                 "m_mul=cycle_decay, alpha=min_lr/max_lr) (cycle_decay_on=amplitude)",
-        "hf": "get_cosine_with_hard_restarts_schedule_with_warmup(W, N, num_cycles): warmup_steps=W, "
-              "cycle_length=(N-W)/num_cycles, cycle_limit=num_cycles",
-    },
     tips=(
         "Warm restarts jump back to a high rate to escape poor minima, then anneal again.",
         "Longer cycles (cycle_mult 2) spend more time converging as training proceeds.",
@@ -597,12 +557,6 @@ define(
     check=_check_tanh,
     marks=lambda p, horizon: _restart_marks(p, horizon)[: max(p["cycle_limit"] - 1, 0)],
     example={"max_lr": 0.1, "cycle_length": 100, "min_lr": 0.001},
-    equivalents={
-        "torch": "LambdaLR(opt, lambda t: ...) (timm TanhLRScheduler(t_initial=cycle_length, lb, ub, lr_min))",
-        "optax": "none (a function of the count)",
-        "keras": "none (use a custom LearningRateSchedule)",
-        "hf": "none (use a LambdaLR)",
-    },
     tips=("Stays near max_lr longer than cosine, then falls steeply: the tanh schedule of "
           "Hsueh et al. (2019).",),
     notes=("With lb = -7 the first value is just below max_lr (by 8e-7 relative); timm's constructor "
@@ -655,12 +609,6 @@ define(
     evaluate=_cyclic,
     check=_check_cyclic,
     example={"min_lr": 0.001, "max_lr": 0.1, "step_size_up": 20, "mode": "triangular2"},
-    equivalents={
-        "torch": "CyclicLR(opt, base_lr=min_lr, max_lr, step_size_up, step_size_down, mode, gamma)",
-        "optax": "none (use join_schedules of linear_schedule pieces)",
-        "keras": "none (use a custom LearningRateSchedule)",
-        "hf": "none (use a LambdaLR)",
-    },
     tips=("Cyclic methods, which move the rate up as well as down, often outperform uni-directional "
           "decay; a cycle of 2-10 epochs is a common starting point.",),
     notes=("CyclicLR overwrites the optimizer's lr with base_lr; exp_range scales by the global "
@@ -681,6 +629,25 @@ def _onecycle_phases(p):
             (total - 1, initial, final),
         ]
     return [(float(pct * total) - 1, initial, p["max_lr"]), (total - 1, p["max_lr"], final)]
+
+
+def _onecycle_closed(t, p):
+    """The phases chosen elementwise: what code generation writes (`_onecycle` is the same, 1.5-3x
+    faster with masks, bench/bench_eval.py)."""
+    step = np.minimum(t, p["total_steps"] - 1)
+    phases = _onecycle_phases(p)
+    values, start_step = [], 0.0
+    for end_step, start, end in phases:
+        pct = (step - start_step) / (end_step - start_step)
+        if p["anneal_strategy"] == "cos":
+            values.append(end + (start - end) / 2.0 * (np.cos(math.pi * pct) + 1))
+        else:
+            values.append((end - start) * pct + start)
+        start_step = end_step
+    lr = values[-1]
+    for (end_step, _, _), value in reversed(list(zip(phases, values))[:-1]):
+        lr = np.where(step <= end_step, value, lr)
+    return lr
 
 
 def _onecycle(t, p):
@@ -730,16 +697,9 @@ define(
               "annealing (fast.ai style)", default=False),
     ),
     evaluate=_onecycle,
+    closed_form=_onecycle_closed,
     check=_check_onecycle,
     example={"max_lr": 0.1, "total_steps": 100},
-    equivalents={
-        "torch": "OneCycleLR(opt, max_lr, total_steps, pct_start, anneal_strategy, div_factor, "
-                 "final_div_factor, three_phase)",
-        "optax": "optax.cosine_onecycle_schedule(total_steps, max_lr, pct_start, div_factor, "
-                 "final_div_factor) (phase boundaries at int(pct_start*T), not pct_start*T-1)",
-        "keras": "none (use a custom LearningRateSchedule)",
-        "hf": "none (use a LambdaLR)",
-    },
     tips=("One cycle trains fast with a high peak rate; the long final annealing gives the accuracy.",),
     notes=("PyTorch extrapolates the last phase at t = total_steps (the rate rises again, or goes "
            "negative with linear) and raises after that; lrsched holds the final value from "
@@ -816,15 +776,6 @@ define(
     jumps=True,
     check=check_min_below_max,
     example={"max_lr": 0.1, "patience": 5, "factor": 0.5},
-    equivalents={
-        "torch": "ReduceLROnPlateau(opt, mode, factor, patience, threshold, threshold_mode, cooldown, "
-                 "min_lr, eps); call scheduler.step(metric) once per step",
-        "optax": "optax.contrib.reduce_on_plateau(factor, patience, rtol=threshold, cooldown) "
-                 "(cuts one step earlier)",
-        "keras": "keras.callbacks.ReduceLROnPlateau(factor, patience, min_delta, cooldown, min_lr) "
-                 "(cuts one step earlier, absolute min_delta)",
-        "hf": "none (Trainer: lr_scheduler_type='reduce_lr_on_plateau' wraps PyTorch's)",
-    },
     tips=(
         "For a larger number of epochs, increase patience.",
         "Loss, accuracy or any other metric can be monitored (mode min or max).",
@@ -930,13 +881,6 @@ define(
     evaluate=_greedy,
     jumps=True,
     example={"start_lr": 0.01, "max_lr": 0.05, "patience": 3, "factor": 0.9},
-    equivalents={
-        "torch": "none (transformers.optimization.GreedyLR steps a torch optimizer)",
-        "optax": "none",
-        "keras": "none (a custom callback)",
-        "hf": "get_scheduler('greedy', opt, scheduler_specific_kwargs={...}) / GreedyLR(opt, ...); "
-              "call scheduler.step(metric) once per step",
-    },
     tips=("Greedy raises the rate while things improve: pair it with a sensible max_lr.",
           "Like plateau, it needs the metric: give metric or file, or a synthetic loss is used."),
     notes=("lr(t) has seen metric[0..t-1]. GreedyLR's warmup (the pause after an increase) is "
@@ -968,12 +912,6 @@ define(
     evaluate=_inverse_sqrt,
     fill=_fill_timescale,
     example={"max_lr": 0.001, "warmup_steps": 10, "timescale": 10},
-    equivalents={
-        "torch": "LambdaLR(opt, lambda t: (timescale / (t + timescale)) ** 0.5)",
-        "optax": "none (optax.polynomial_schedule with power -0.5 is close)",
-        "keras": "InverseTimeDecay is 1/t, not 1/sqrt(t); use a custom schedule",
-        "hf": "get_inverse_sqrt_schedule(W, timescale): warmup_steps=W (timescale defaults to W)",
-    },
     tips=("Pair it with a warmup: the rate peaks at the end of warmup and then decays slowly.",),
     monotone="decreasing",
 )
@@ -1002,12 +940,6 @@ define(
     ),
     evaluate=_inverse_time,
     example={"max_lr": 0.1, "decay_rate": 0.5, "decay_steps": 10},
-    equivalents={
-        "torch": "LambdaLR(opt, lambda t: 1 / (1 + decay_rate * t / decay_steps))",
-        "optax": "none (a function of the count)",
-        "keras": "InverseTimeDecay(max_lr, decay_steps, decay_rate, staircase)",
-        "hf": "none (use a LambdaLR)",
-    },
     tips=("Decays fast at first and ever more slowly: the classic 1/t schedule of stochastic "
           "approximation.",),
     monotone="decreasing",
@@ -1086,14 +1018,6 @@ define(
     check=_check_wsd,
     example={"max_lr": 0.001, "warmup_steps": 10, "stable_steps": 70, "decay_steps": 20,
              "decay_type": "1-sqrt"},
-    equivalents={
-        "torch": "SequentialLR of LinearLR, ConstantLR and a LambdaLR decay",
-        "optax": "optax.join_schedules of linear/constant/cosine pieces",
-        "keras": "none (use a custom LearningRateSchedule)",
-        "hf": "get_wsd_schedule(W, num_decay_steps=D, num_stable_steps=S, warmup_type, decay_type, "
-              "min_lr_ratio=m): warmup_steps=W, stable_steps=S, decay_steps=D, min_lr=m*max_lr, "
-              "warmup_start_lr=m*max_lr, warmup_shape=warmup_type",
-    },
     tips=("Popular for language models: the long stable phase lets you branch decays from any "
           "checkpoint; 10-20% of training for the decay is common.",),
     notes=("stable_steps defaults to what is left of the evaluated steps after warmup and decay. "
@@ -1120,12 +1044,6 @@ define(
     example={"max_lr": 0.1, "phases": [
         {"kind": "linear", "steps": 10, "start_factor": 0.01, "end_factor": 1.0, "total_iters": 10},
         {"kind": "cosine", "min_lr": 0.001}]},
-    equivalents={
-        "torch": "SequentialLR(opt, schedulers=[...], milestones=[cumulative steps])",
-        "optax": "optax.join_schedules(schedules, boundaries)",
-        "keras": "none (use a custom LearningRateSchedule)",
-        "hf": "none",
-    },
     tips=("Build warmup + decay combinations, or any piecewise schedule, from the other kinds.",),
     notes=("Zero-length phases are skipped, as in PyTorch. The last phase runs on past its steps. "
            "PyTorch forbids ReduceLROnPlateau inside SequentialLR; lrsched too.",),
@@ -1149,14 +1067,6 @@ define(
     evaluate=None,  # composed by core.evaluate
     example={"max_lr": 0.1, "schedules": [{"kind": "linear", "start_factor": 0.1, "total_iters": 10},
                                           {"kind": "exponential", "gamma": 0.97}]},
-    equivalents={
-        "torch": "ChainedScheduler(schedulers=[...]) of schedulers that multiply the current rate "
-                 "(ConstantLR, LinearLR, StepLR, MultiStepLR, ExponentialLR, PolynomialLR, "
-                 "MultiplicativeLR)",
-        "optax": "none (multiply two schedules in a function)",
-        "keras": "none (use a custom LearningRateSchedule)",
-        "hf": "none",
-    },
     tips=("A warmup factor times a decay: both run from t = 0, unlike a sequence.",),
     notes=("A feedback kind (plateau, greedy) cannot be chained. PyTorch's ChainedScheduler is a "
            "product only for the schedulers listed above: CosineAnnealingLR, LambdaLR, SequentialLR "
@@ -1209,13 +1119,6 @@ define(
     check=_check_expr,
     extra_numeric=True,
     example={"expr": "max_lr * gamma**t", "max_lr": 0.1, "gamma": 0.95},
-    equivalents={
-        "torch": "LambdaLR(opt, lambda t: formula / max_lr); MultiplicativeLR(opt, lambda t: formula) "
-                 "with product",
-        "optax": "any Python function of the step count",
-        "keras": "a LearningRateSchedule subclass with __call__(step)",
-        "hf": "get_scheduler with a LambdaLR",
-    },
     tips=("The seed's custom schedule decays like log(1/x): see configs/custom_log.yaml.",),
     notes=("Formulas use arithmetic, comparisons and whitelisted math functions only; nothing else "
            "is evaluated.",),
@@ -1253,12 +1156,6 @@ define(
     evaluate=_python,
     check=_check_python,
     example={"target": "configs/seed_log_annealing.py:log_decay", "max_lr": 0.1},
-    equivalents={
-        "torch": "your LRScheduler subclass, stepped on a dummy optimizer",
-        "optax": "your function of the step count",
-        "keras": "your LearningRateSchedule's __call__",
-        "hf": "your LambdaLR",
-    },
     tips=("The seed's LogAnnealingLR runs as written: configs/seed_log_annealing.py (it computes "
           "cosine; its log_decay is the log(1/x) decay the seed meant).",
           "A function may take the whole array of steps (vectorised, fast) or one int step at a time."),

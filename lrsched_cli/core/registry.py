@@ -1,7 +1,7 @@
 """The machinery of schedule kinds: parameters as data, kinds as data, one registry.
 
 A `Kind` is the single definition of a schedule family. Its parameters (type, default, bounds,
-help), formula, tips and framework equivalents feed the CLI flags, the YAML checks,
+help), formula and tips feed the CLI flags, the YAML checks,
 `list`/`describe`, the README and the tests. This module defines no kinds (see `kinds.py`) and
 imports neither numpy nor anything heavy, so listing kinds stays fast.
 """
@@ -285,7 +285,6 @@ class Kind:
     params: tuple[Param, ...]
     evaluate: Callable[[Any, dict], Any]
     example: Mapping[str, Any]
-    equivalents: Mapping[str, str]
     tips: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     check: Callable[[dict, str], None] | None = None
@@ -294,6 +293,9 @@ class Kind:
     marks: Callable[[dict, int], list[int]] | None = field(default=None)
     fill: Callable[[dict, int], None] | None = None  # computes `derived` defaults in place
     jumps: bool = False  # the rate changes in jumps (plots draw a staircase)
+    # The same lr(t) in elementwise numpy (no masks, no indexing by t), when `evaluate` is tuned
+    # past that because a benchmark shows it matters; code generation reads this one.
+    closed_form: Callable[[Any, dict], Any] | None = None
 
     def param(self, name: str) -> Param:
         for p in self.params:

@@ -1,7 +1,7 @@
 """Code generation: a runnable Python snippet that rebuilds a schedule in another framework.
 
-`snippet(schedule, target, steps)` returns the source of a complete snippet for PyTorch
-(`torch`), Hugging Face transformers (`hf`), optax (`optax`) or Keras 3 (`keras`). Every
+`snippet(schedule, target, steps)` returns the source of a complete snippet for a registered
+framework that can be written (`TARGETS`: PyTorch, Hugging Face transformers, optax, Keras 3). Every
 snippet builds the schedule with the framework's own classes where one of them computes
 exactly lrsched's values, and with a closed-form function where none does (a `LambdaLR`, a
 plain optax schedule function, a Keras `LearningRateSchedule` subclass). It ends with
@@ -15,24 +15,32 @@ A schedule that a framework cannot express raises `CodegenError` with a one-line
 or a parameter value this module does not know (a kind added later) is exported as a table of
 lrsched's own values for the exported steps, with a comment saying so.
 
-This module imports neither the frameworks nor anything heavy, and never prints.
+This module holds what the writers share (literals and layout, the schedule as pieces on one
+clock, closed forms in three dialects, snippet assembly); each framework module writes its own
+classes (its `Framework.write`). It imports neither the frameworks nor anything heavy, and never
+prints.
 """
 from __future__ import annotations
 
 import ast
+import dataclasses
+import functools
 import math
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-from ..core.engine import Schedule, evaluate
 from ..errors import ExprError, SpecError, UsageError
 from ..core.registry import is_computed
+from .base import REGISTRY, Names
+from .closed_form import ClosedForm, TraceError, trace
+
+if TYPE_CHECKING:
+    from ..core.engine import Schedule
 
 __all__ = ["MAX_EMBEDDED", "TARGETS", "CodegenError", "snippet"]
 
-TARGETS = ("torch", "hf", "optax", "keras")
-TARGET_NAMES = {"torch": "PyTorch", "hf": "Hugging Face transformers", "optax": "optax",
-                "keras": "Keras 3"}
+#: The frameworks a schedule can be written to (`--to`).
+TARGETS = Names(lambda fw: fw.write)
 
 #: At most this many values (a plateau's metric, a table) are written into a snippet.
 MAX_EMBEDDED = 10_000
@@ -46,60 +54,67 @@ class CodegenError(UsageError):
 
 
 class _Unsupported(Exception):
-    """This module does not know a kind, parameter or choice: export a table instead."""
+    """No writer computes the schedule (a kind without a closed form): export a table instead."""
 
 
-# -- what this module knows -------------------------------------------------------------------
+# -- what a writer reads ----------------------------------------------------------------------
 
-WARMUP = frozenset({"warmup_steps", "warmup_start_lr", "warmup_shape"})
-KNOWN_PARAMS = {
-    "constant": {"max_lr"},
-    "step": {"max_lr", "step_size", "gamma"},
-    "multistep": {"max_lr", "milestones", "gamma"},
-    "exponential": {"max_lr", "gamma", "decay_steps", "staircase", "end_lr"},
-    "linear": {"max_lr", "start_factor", "end_factor", "total_iters"},
-    "polynomial": {"max_lr", "max_update", "power", "min_lr"},
-    "cosine": {"max_lr", "cycle_length", "min_lr", "past_end"},
-    "cosine_restarts": {"max_lr", "cycle_length", "cycle_mult", "min_lr", "cycle_decay", "cycle_limit"},
-    "cyclic": {"min_lr", "max_lr", "step_size_up", "step_size_down", "mode", "gamma"},
-    "onecycle": {"max_lr", "total_steps", "pct_start", "anneal_strategy", "div_factor",
-                 "final_div_factor", "three_phase"},
-    "plateau": {"max_lr", "mode", "factor", "patience", "threshold", "threshold_mode", "cooldown",
-                "min_lr", "eps", "metric", "file", "column", "seed"},
-    "inverse_sqrt": {"max_lr", "timescale"},
-    "wsd": {"max_lr", "stable_steps", "decay_steps", "decay_type", "min_lr"},
-    "sequence": {"max_lr", "phases"},
-    "expr": {"expr", "max_lr", "min_lr"},
-}
-KNOWN_CHOICES = {
-    "warmup_shape": {"linear", "cosine", "1-sqrt", "exponential", "constant"},
-    "past_end": {"continue", "hold"},
-    "mode": {"triangular", "triangular2", "exp_range", "min", "max"},
-    "anneal_strategy": {"cos", "linear"},
-    "threshold_mode": {"rel", "abs"},
-    "decay_type": {"cosine", "linear", "1-sqrt"},
-}
+class Reads(dict):
+    """A schedule's parameters, remembering which ones a writer read."""
+
+    def __init__(self, params: dict) -> None:
+        super().__init__(params)
+        self.read: set[str] = set()
+
+    def __getitem__(self, key: str) -> Any:
+        self.read.add(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.read.add(key)
+        return super().get(key, default)
 
 
-def _check_known(schedule: Schedule) -> None:
-    """Raise _Unsupported if the schedule uses a kind, parameter or choice not known here."""
-    kind = schedule.kind
-    known = KNOWN_PARAMS.get(kind.name)
-    if known is None:
-        raise _Unsupported(f"lrsched has no code generator for kind '{kind.name}'")
-    for param in kind.params:
-        value = schedule.params.get(param.name)
-        if param.name not in known and param.name not in WARMUP:
-            # A parameter added later changes nothing at its default. One whose default is derived
-            # from others cannot be compared; it matters only with some other parameter away from
-            # its default, which this check catches.
-            if value != param.default and not is_computed(param.default):
-                raise _Unsupported(f"lrsched has no code generator for {kind.name}'s parameter "
-                                   f"{param.name}={value!r}")
-        elif param.type == "choice" and value not in KNOWN_CHOICES.get(param.name, ()):
-            raise _Unsupported(f"lrsched has no code generator for {param.name}={value!r}")
-    for phase in schedule.phases:
-        _check_known(phase)
+def _ignored(schedule: Schedule, read: set[str], warmup: bool = False) -> str | None:
+    """The first parameter a writer did not read although it is away from its default (a writer
+    never hears of a parameter added to a kind later: this turns it off by itself)."""
+    from ..core.kinds import WARMUP_PARAMS
+
+    skip = set() if warmup else {p.name for p in WARMUP_PARAMS}  # the warmup piece reads those
+    for param in schedule.kind.params:
+        value = dict.get(schedule.params, param.name)
+        # a parameter added later has a default; a required one (max_lr) every writer knows
+        if param.name in read or param.name in skip or param.required or is_computed(param.default):
+            continue
+        if value != param.default:
+            return f"{param.name}={value!r}"
+    return None
+
+
+def exact(build: Callable) -> Callable:
+    """A native builder (`build(piece_or_schedule, ...)` -> code or None) whose code is used only
+    when it read every parameter that is away from its default."""
+
+    @functools.wraps(build)
+    def checked(source: Any, *args: Any, **kwargs: Any) -> Any:
+        piece = source if isinstance(source, _Piece) else None
+        if piece and piece.shift:
+            return None  # native classes start their clock at 0
+        schedule = piece.schedule if piece else source
+        reads = Reads(schedule.params)
+        tracked = dataclasses.replace(schedule, params=reads)
+        argument = dataclasses.replace(piece, schedule=tracked, params=reads) if piece else tracked
+        code = build(argument, *args, **kwargs)
+        return None if code is None or _ignored(schedule, reads.read, warmup=piece is None) else code
+
+    return checked
+
+
+def _plain(schedule: Schedule) -> Schedule:
+    """The schedule without read tracking (to evaluate it)."""
+    if isinstance(schedule.params, Reads):
+        return dataclasses.replace(schedule, params=dict.copy(schedule.params))
+    return schedule
 
 
 # -- literals and layout ----------------------------------------------------------------------
@@ -304,6 +319,7 @@ class _Piece:
     shape: str = "linear"
     name: str = ""
     params: dict = field(default_factory=dict)
+    shift: int = 0  # own clock at the piece's start (a warmup overlaying the schedule's clock)
 
     @property
     def warmup(self) -> bool:
@@ -313,8 +329,10 @@ class _Piece:
 def _first_value(schedule: Schedule) -> float:
     """The schedule's own value at the end of its warmup: where the warmup ramp ends."""
     warmup = schedule.params["warmup_steps"]
+    from ..core.engine import evaluate  # numpy: only when writing
+
     try:
-        return float(evaluate(schedule, warmup + 1)[warmup])
+        return float(evaluate(_plain(schedule), warmup + 1)[warmup])
     except (SpecError, ExprError) as exc:
         raise CodegenError(str(exc)) from None
 
@@ -323,10 +341,14 @@ def _flatten(schedule: Schedule, offset: int = 0) -> list[_Piece]:
     p = schedule.params
     warmup = p["warmup_steps"]
     pieces: list[_Piece] = []
+    overlay = bool(warmup) and p["warmup_mode"] == "overlay"  # the own clock runs through the warmup
     if warmup:
+        target = p["max_lr"] if p["warmup_target"] == "max_lr" else _first_value(schedule)
         pieces.append(_Piece("warmup", schedule, offset, warmup, start=p["warmup_start_lr"],
-                             target=_first_value(schedule), shape=p["warmup_shape"], params=p))
+                             target=target, shape=p["warmup_shape"], params=p))
     if schedule.kind.name == "sequence":
+        if overlay:
+            raise _Unsupported("a sequence with warmup_mode: overlay has no writer")
         start = offset + warmup
         for i, phase in enumerate(schedule.phases):
             last = i == len(schedule.phases) - 1
@@ -338,7 +360,7 @@ def _flatten(schedule: Schedule, offset: int = 0) -> list[_Piece]:
                 start += phase.steps
             pieces += parts
     else:
-        pieces.append(_Piece("own", schedule, offset + warmup, None, params=p))
+        pieces.append(_Piece("own", schedule, offset + warmup, None, params=p, shift=warmup if overlay else 0))
     for i, piece in enumerate(pieces[:-1]):
         if piece.length is None:
             piece.length = pieces[i + 1].offset - piece.offset
@@ -352,7 +374,7 @@ def _name_pieces(pieces: list[_Piece], suffix: str) -> None:
         piece.name = f"{stem}_{suffix}" + (f"_{i + 1}" if base.count(stem) > 1 else "")
 
 
-def _describe(piece: _Piece) -> str:
+def _describe_piece(piece: _Piece) -> str:
     if piece.warmup:
         return (f"{piece.shape} warmup from {_lit(piece.start)} to {_lit(piece.target)} over "
                 f"{piece.length} steps")
@@ -455,110 +477,76 @@ def _consts(**values: Any) -> list[str]:
 
 
 def _own_body(schedule: Schedule, d: _Dialect, horizon: int) -> list[str]:
-    """Body lines computing the kind's own lr from the float `t` (the schedule's own clock)."""
-    p = schedule.params
+    """Body lines computing the kind's own lr from the float `t` (the schedule's own clock): the
+    kind's closed form, read from its definition; a hand-written form where the definition
+    cannot be read as one; else _Unsupported."""
     name = schedule.kind.name
-    if name == "constant":
-        return _consts(max_lr=p["max_lr"]) + [f"return {d.full('max_lr')}"]
-    if name == "step":
-        return _consts(max_lr=p["max_lr"], step_size=p["step_size"], gamma=p["gamma"]) + [
-            f"return max_lr * gamma ** {d.f('floor', 't / step_size')}"]
-    if name == "multistep":
-        milestones = sorted(float(m) for m in p["milestones"])
-        lines = _consts(max_lr=p["max_lr"], gamma=p["gamma"])
-        lines += _list_block("milestones", milestones)
-        if d.scalar:
-            lines.append("count = sum(1 for milestone in milestones if milestone <= t)")
-        elif d.name == "jnp":
-            lines.append('count = jnp.searchsorted(jnp.asarray(milestones), t, side="right")')
-        else:
-            lines += ["milestones = ops.convert_to_tensor(milestones, dtype=t.dtype)",
-                      'count = ops.cast(ops.searchsorted(milestones, t, side="right"), t.dtype)']
-        return lines + ["return max_lr * gamma ** count  # gamma once per milestone <= t"]
-    if name == "exponential":
-        every, staircase, end = _decay_every(schedule)
-        lines = _consts(max_lr=p["max_lr"], gamma=p["gamma"])
-        exponent = "t"
-        if every != 1:
-            lines += _consts(decay_steps=float(every))
-            exponent = "t / decay_steps"
-        exponent = d.f("floor", exponent) if staircase else exponent
-        if " " in exponent and not staircase:
-            exponent = f"({exponent})"
-        lines.append(f"lr = max_lr * gamma ** {exponent}")
-        if end is not None:
-            bound = d.maximum if p["gamma"] < 1 else d.minimum
-            lines += _consts(end_lr=end) + [f"lr = {bound('lr', 'end_lr')}  # optax end_value"]
-        return lines + ["return lr"]
-    if name == "linear":
-        return _consts(max_lr=p["max_lr"], start_factor=p["start_factor"], end_factor=p["end_factor"],
-                       total_iters=p["total_iters"]) + [
-            f"progress = {d.minimum('t', 'total_iters')} / total_iters",
-            "return max_lr * (start_factor + (end_factor - start_factor) * progress)"]
-    if name == "polynomial":
-        return _consts(max_lr=p["max_lr"], min_lr=p["min_lr"], max_update=p["max_update"],
-                       power=p["power"]) + [
-            f"frac = 1.0 - {d.minimum('t', 'max_update')} / max_update",
-            "return min_lr + (max_lr - min_lr) * frac ** power"]
-    if name == "cosine":
-        lines = _consts(max_lr=p["max_lr"], min_lr=p["min_lr"], cycle_length=p["cycle_length"])
-        if p["past_end"] == "hold":
-            lines.append(f"t = {d.minimum('t', 'cycle_length')}  # hold min_lr after the cycle")
-        else:
-            lines.append("# past cycle_length the rate rises again, as PyTorch's does")
-        return lines + [
-            f"cosine = {d.f('cos', f't * ({d.pi} / cycle_length)')}",
-            "return min_lr + (cosine + 1.0) * ((max_lr - min_lr) / 2.0)"]
-    if name == "cosine_restarts":
-        return _restarts_body(p, d, horizon)
-    if name == "cyclic":
-        up = float(p["step_size_up"])
-        down = float(p["step_size_down"]) if p["step_size_down"] is not None else up
-        lines = _consts(min_lr=p["min_lr"], max_lr=p["max_lr"], step_size_up=up, step_size_down=down)
-        lines += [
-            "total = step_size_up + step_size_down",
-            "ratio = step_size_up / total",
-            f"cycle = {d.f('floor', '1 + t / total')}",
-            "x = 1.0 + t / total - cycle",
-            f"scale_factor = {d.where('x <= ratio', 'x / ratio', '(x - 1) / (ratio - 1)')}",
-            "height = (max_lr - min_lr) * scale_factor"]
-        if p["mode"] == "triangular":
-            lines.append("scale = 1.0")
-        elif p["mode"] == "triangular2":
-            lines.append("scale = 1 / (2.0 ** (cycle - 1))  # the amplitude halves every cycle")
-        elif p["mode"] == "exp_range":
-            lines += _consts(gamma=p["gamma"]) + ["scale = gamma ** t  # by the global step"]
-        else:
-            raise _Unsupported(f"cyclic mode {p['mode']!r}")
-        return lines + ["return min_lr + height * scale"]
-    if name == "onecycle":
-        return _onecycle_body(p, d)
-    if name == "inverse_sqrt":
-        return _consts(max_lr=p["max_lr"], timescale=p["timescale"]) + [
-            f"return max_lr * {d.f('sqrt', 'timescale / (t + timescale)')}"]
-    if name == "wsd":
-        lines = _consts(max_lr=p["max_lr"], min_lr=p["min_lr"], stable_steps=p["stable_steps"],
-                        decay_steps=p["decay_steps"])
-        lines.append(f"progress = {d.clip('(t - stable_steps) / decay_steps', '0.0', '1.0')}")
-        shape = p["decay_type"]
-        if shape == "linear":
-            lines.append("curve = 1.0 - progress")
-        elif shape == "cosine":
-            lines.append(f"curve = 0.5 * (1.0 + {d.f('cos', f'{d.pi} * progress')})")
-        elif shape == "1-sqrt":
-            lines.append(f"curve = 1.0 - {d.f('sqrt', 'progress')}")
-        else:
-            raise _Unsupported(f"wsd decay_type {shape!r}")
-        return lines + ["return min_lr + (max_lr - min_lr) * curve"]
     if name == "expr":
         return _expr_body(schedule, d)
-    if name == "plateau":
-        raise _NeedsFeedback()
-    raise _Unsupported(f"lrsched has no code generator for kind '{name}'")
+    if schedule.metric is not None:
+        raise _Unsupported(f"lrsched has no writer for {name}, which follows a metric")
+    try:
+        return _formula_lines(closed_form(schedule, horizon), d)
+    except TraceError as exc:
+        why = str(exc)
+    hand = _HAND_WRITTEN.get(name)
+    if hand is None:
+        raise _Unsupported(f"lrsched cannot write kind '{name}' as code ({why})")
+    params = Reads(schedule.params)
+    lines = hand(params, d, horizon)
+    ignored = _ignored(schedule, params.read)
+    if ignored:
+        raise _Unsupported(f"lrsched cannot write {name} with {ignored} as code ({why})")
+    return lines
 
 
-class _NeedsFeedback(Exception):
-    """A plateau: no closed form."""
+def closed_form(schedule: Schedule, horizon: int) -> ClosedForm:
+    """The kind's closed form, checked against its own values over the horizon."""
+    kind = schedule.kind
+    form = trace(kind.closed_form or kind.evaluate, dict.copy(schedule.params))
+    count = max(1, min(horizon, 100_000))
+    source = _function("f", "", _formula_lines(form, _Dialect("jnp")), _Dialect("jnp"))
+    import numpy
+
+    space: dict = {"jnp": numpy}
+    try:
+        exec(compile(source, "<closed form>", "exec"), space)  # noqa: S102 - our own generated code
+        with numpy.errstate(all="ignore"):
+            traced = numpy.asarray(space["f"](numpy.arange(count, dtype=float)), dtype=float)
+            expected = schedule.kind.evaluate(numpy.arange(count, dtype=float), dict.copy(schedule.params))
+    except (ArithmeticError, ValueError, TypeError, SpecError, ExprError, CodegenError) as exc:
+        raise TraceError(f"the closed form cannot be checked: {exc}") from None
+    if traced.shape != expected.shape or not numpy.allclose(traced, expected, rtol=1e-13, atol=0.0):
+        raise TraceError("the closed form read from the definition does not give its values")
+    return form
+
+
+def _formula_lines(form: ClosedForm, d: _Dialect) -> list[str]:
+    """`name = value` for the parameters a closed form names, its named parts, `return formula`."""
+    lines = _consts(**form.constants)
+    keep, with_t = set(form.constants), set()
+    for name, node in form.steps:
+        translator = _ExprTranslator(d, {}, _TARGET_OF[d.name], keep, with_t)
+        text = _pretty(ast.fix_missing_locations(translator.visit(node)), 4 + len(name) + 3)
+        lines.append(f"{name} = {text}")
+        keep.add(name)
+        if translator.uses_t:
+            with_t.add(name)
+    return lines + _return(form.formula, keep, d, {}, with_t=with_t)
+
+
+def _multistep_body(p: dict, d: _Dialect, horizon: int) -> list[str]:
+    milestones = sorted(float(m) for m in p["milestones"])
+    lines = _consts(max_lr=p["max_lr"], gamma=p["gamma"])
+    lines += _list_block("milestones", milestones)
+    if d.scalar:
+        lines.append("count = sum(1 for milestone in milestones if milestone <= t)")
+    elif d.name == "jnp":
+        lines.append('count = jnp.searchsorted(jnp.asarray(milestones), t, side="right")')
+    else:
+        lines += ["milestones = ops.convert_to_tensor(milestones, dtype=t.dtype)",
+                  'count = ops.cast(ops.searchsorted(milestones, t, side="right"), t.dtype)']
+    return lines + ["return max_lr * gamma ** count  # gamma once per milestone <= t"]
 
 
 def _decay_every(schedule: Schedule) -> tuple[int | float, bool, float | None]:
@@ -627,67 +615,23 @@ def restart_cycles(cycle_length, cycle_mult, end):
     return starts, lengths'''
 
 
-def _onecycle_body(p: dict, d: _Dialect) -> list[str]:
-    lines = _consts(max_lr=p["max_lr"], total_steps=p["total_steps"], pct_start=p["pct_start"],
-                    div_factor=p["div_factor"], final_div_factor=p["final_div_factor"])
-    lines += ["initial = max_lr / div_factor",
-              "final = initial / final_div_factor",
-              "# (last step of the phase, rate at its start, rate at its end)"]
-    if p["three_phase"]:
-        lines += ["phases = [",
-                  "    (pct_start * total_steps - 1, initial, max_lr),",
-                  "    (2 * pct_start * total_steps - 2, max_lr, initial),",
-                  "    (total_steps - 1, initial, final),",
-                  "]"]
-    else:
-        lines += ["phases = [",
-                  "    (pct_start * total_steps - 1, initial, max_lr),",
-                  "    (total_steps - 1, max_lr, final),",
-                  "]"]
-    if p["anneal_strategy"] == "cos":
-        anneal = f"end + (start - end) / 2.0 * ({d.f('cos', f'{d.pi} * pct')} + 1)"
-    elif p["anneal_strategy"] == "linear":
-        anneal = "(end - start) * pct + start"
-    else:
-        raise _Unsupported(f"onecycle anneal_strategy {p['anneal_strategy']!r}")
-    lines += [f"step = {d.minimum('t', 'total_steps - 1')}  # holds the final rate after the cycle",
-              "start_step = 0.0"]
-    if d.scalar:
-        return lines + [
-            "for i, (end_step, start, end) in enumerate(phases):",
-            "    if step <= end_step or i == len(phases) - 1:",
-            "        pct = (step - start_step) / (end_step - start_step)",
-            f"        return {anneal}",
-            "    start_step = end_step"]
-    return lines + [
-        "values = []",
-        "for end_step, start, end in phases:",
-        "    pct = (step - start_step) / (end_step - start_step)",
-        f"    values.append({anneal})",
-        "    start_step = end_step",
-        "lr = values[-1]",
-        "for (end_step, _, _), value in reversed(list(zip(phases, values))[:-1]):",
-        f"    lr = {d.where('step <= end_step', 'value', 'lr')}",
-        "return lr"]
+#: Kinds whose definition cannot be read as a closed form (it lists restart cycles up to the
+#: horizon, or indexes levels by milestone): their form, written by hand and checked against
+#: the kind by the execution tests.
+_HAND_WRITTEN: dict[str, Callable[[dict, _Dialect, int], list[str]]] = {
+    "multistep": _multistep_body,
+    "cosine_restarts": _restarts_body,
+}
 
 
 def _warmup_body(piece: _Piece, d: _Dialect) -> list[str]:
-    lines = _consts(warmup_steps=piece.length, start=piece.start, target=piece.target)
-    lines.append(f"p = {d.minimum('t / warmup_steps', '1.0')}")
-    shape = piece.shape
-    if shape == "linear":
-        lines.append("return start + (target - start) * p")
-    elif shape == "cosine":
-        lines.append(f"return start + (target - start) * (1.0 - {d.f('cos', f'{d.pi} * p')}) / 2.0")
-    elif shape == "1-sqrt":
-        lines.append(f"return start + (target - start) * (1.0 - {d.f('sqrt', '1.0 - p')})")
-    elif shape == "exponential":
-        lines.append("return start * (target / start) ** p")
-    elif shape == "constant":
-        lines = _consts(start=piece.start) + [f"return {d.full('start')}"]
-    else:
-        raise _Unsupported(f"warmup_shape {shape!r}")
-    return lines
+    """The warmup ramp, read from the engine's own definition of the warmup."""
+    from ..core.engine import _warmup
+
+    params = {"warmup_steps": piece.length, "warmup_start_lr": piece.start, "warmup_shape": piece.shape,
+              "target": piece.target}
+    form = trace(lambda t, p: _warmup(t, p["warmup_steps"], p, p["target"]), params)
+    return _formula_lines(form, d)
 
 
 def _function(name: str, doc: str, body: list[str], d: _Dialect, details: str = "") -> str:
@@ -699,25 +643,33 @@ def _function(name: str, doc: str, body: list[str], d: _Dialect, details: str = 
 
 
 def _piece_function(piece: _Piece, d: _Dialect, horizon: int) -> str:
-    body = _warmup_body(piece, d) if piece.warmup else _own_body(piece.schedule, d, horizon)
+    body = _warmup_body(piece, d) if piece.warmup else _own_body(piece.schedule, d, horizon + piece.shift)
+    if piece.shift:
+        body = [f"t = t + {piece.shift}  # the schedule's clock ran through the warmup"] + body
     clock = "" if piece.warmup else ", t on its own clock"
-    return _function(piece.name, f"lr(t) of the {_describe(piece)}{clock}.", body, d,
+    return _function(piece.name, f"lr(t) of the {_describe_piece(piece)}{clock}.", body, d,
                      details=_formula(piece))
 
 
 # -- expr formulas ----------------------------------------------------------------------------
 
 def _expr_env(p: dict) -> dict[str, float]:
-    return {k: v for k, v in p.items() if isinstance(v, float) and k not in WARMUP}
+    from ..core.kinds import WARMUP_PARAMS
+
+    warmup = {param.name for param in WARMUP_PARAMS}
+    return {k: v for k, v in p.items() if isinstance(v, float) and k not in warmup}
 
 
 class _ExprTranslator(ast.NodeTransformer):
     """Rewrite a checked lrsched formula (numpy semantics, float64 numbers) for one dialect."""
 
-    def __init__(self, d: _Dialect, env: dict[str, float], target: str) -> None:
+    def __init__(self, d: _Dialect, env: dict[str, float], target: str, keep: set[str] = frozenset(),
+                 with_t: set[str] = frozenset()) -> None:
         self.d = d
         self.env = env
         self.target = target
+        self.keep = keep  # names written as names (defined above the formula)
+        self.with_t = with_t  # those of them that depend on t
         self.uses_t = False
 
     def expr(self, text: str) -> ast.AST:
@@ -749,7 +701,7 @@ class _ExprTranslator(ast.NodeTransformer):
         return cond if cond is not None else ast.Compare(node, [ast.NotEq()], [ast.Constant(0.0)])
 
     def refuse(self, what: str) -> CodegenError:
-        return CodegenError(f"expr: cannot translate {what} to {TARGET_NAMES[self.target]}")
+        return CodegenError(f"expr: cannot translate {what} to {REGISTRY[self.target].full_title}")
 
     def generic_visit(self, node: ast.AST) -> ast.AST:
         raise self.refuse(f"'{type(node).__name__}'")
@@ -763,6 +715,9 @@ class _ExprTranslator(ast.NodeTransformer):
         if node.id == "t":
             self.uses_t = True
             return ast.Name("t")
+        if node.id in self.keep:
+            self.uses_t = self.uses_t or node.id in self.with_t
+            return ast.Name(node.id)
         if node.id in self.env:
             return self.number(self.env[node.id])
         if node.id == "pi":
@@ -859,14 +814,19 @@ def _expr_body(schedule: Schedule, d: _Dialect, target: str = "") -> list[str]:
         tree = ast.parse(p["expr"], mode="eval")
     except SyntaxError:  # pragma: no cover - build() already checked the formula
         raise CodegenError(f"expr: cannot parse {p['expr']!r}") from None
-    translator = _ExprTranslator(d, env, target or _TARGET_OF[d.name])
-    node = ast.fix_missing_locations(translator.visit(tree.body))
-    if not translator.uses_t and not d.scalar:
-        node = ast.parse(d.full(ast.unparse(node)), mode="eval").body
-    text = _pretty(node, 4 + len("return "))
     shown = ", ".join(f"{k}={_lit(v)}" for k, v in env.items() if k in _names(tree))
     lines = [f"# with {shown}"] if shown else []
-    return lines + [f"return {text}"]
+    return lines + _return(tree.body, set(), d, env, target)
+
+
+def _return(formula: ast.AST, keep: set[str], d: _Dialect, env: dict[str, float], target: str = "",
+            with_t: set[str] = frozenset()) -> list[str]:
+    """`return <formula>` in the dialect: `keep` names stay names, `env` names become numbers."""
+    translator = _ExprTranslator(d, env, target or _TARGET_OF[d.name], keep, with_t)
+    node = ast.fix_missing_locations(translator.visit(formula))
+    if not translator.uses_t and not d.scalar:
+        node = ast.parse(d.full(ast.unparse(node)), mode="eval").body
+    return [f"return {_pretty(node, 4 + len('return '))}"]
 
 
 _PRECEDENCE = {ast.Add: 1, ast.Sub: 1, ast.Mult: 2, ast.Div: 2, ast.FloorDiv: 2, ast.Mod: 2,
@@ -945,11 +905,8 @@ class _Snippet:
     def render(self) -> str:
         s = self.schedule
         head = _comment(f"lrsched schedule {_lit(s.label)} ({s.kind.name}) for "
-                        f"{TARGET_NAMES[self.target]}, exported for {self.steps} steps.")
-        if self.target in ("torch", "hf"):
-            head += _comment("lr(t) is the learning rate after t calls of scheduler.step().")
-        else:
-            head += _comment("lr(t) is the schedule called with the 0-based update count t.")
+                        f"{REGISTRY[self.target].full_title}, exported for {self.steps} steps.")
+        head += _comment(REGISTRY[self.target].clock)
         for note in self.notes:
             head += _comment(note)
         order = {"math": 0, "jax": 1, "jax.numpy": 1, "keras": 2, "optax": 2, "torch": 2,
@@ -976,7 +933,7 @@ def _prev_is_def(text: str) -> bool:
     return bool(last) and last[-1].startswith((" ", "\t"))
 
 
-# -- PyTorch and Hugging Face -----------------------------------------------------------------
+# -- shared by the writers --------------------------------------------------------------------
 
 def _base_lr(schedule: Schedule) -> float:
     value = schedule.params.get("max_lr")
@@ -986,184 +943,6 @@ def _base_lr(schedule: Schedule) -> float:
 def _close(a: float, b: float) -> bool:
     return math.isclose(a, b, rel_tol=4e-16, abs_tol=0.0)
 
-
-def _torch_own_native(piece: _Piece, base: float, *, alone: bool, first: bool) -> str | None:
-    """A native torch.optim.lr_scheduler constructor computing the piece exactly, or None."""
-    s, p = piece.schedule, piece.params
-    name = s.kind.name
-    sched = "lr_scheduler."
-    uses_base = name not in ("cyclic", "onecycle")
-    if uses_base and p.get("max_lr") != base:
-        return None  # a phase with its own max_lr: the optimizer's lr is another one
-    if name == "constant":
-        return _call(sched + "LambdaLR", ["optimizer", "lambda t: 1.0"])
-    if name == "step":
-        return _call(sched + "StepLR", ["optimizer", _kw("step_size", p["step_size"]),
-                                        _kw("gamma", p["gamma"])])
-    if name == "multistep":
-        return _call(sched + "MultiStepLR", ["optimizer", _kw("milestones", list(p["milestones"])),
-                                             _kw("gamma", p["gamma"])])
-    if name == "exponential":
-        every, staircase, end = _decay_every(s)
-        if end is not None or not float(every).is_integer():
-            return None
-        if every == 1:
-            return _call(sched + "ExponentialLR", ["optimizer", _kw("gamma", p["gamma"])])
-        if staircase:
-            return _call(sched + "StepLR", ["optimizer", _kw("step_size", int(every)),
-                                            _kw("gamma", p["gamma"])])
-        return None
-    if name == "linear" and p["start_factor"] > 0.0:  # torch requires start_factor > 0
-        return _call(sched + "LinearLR", ["optimizer", _kw("start_factor", p["start_factor"]),
-                                          _kw("end_factor", p["end_factor"]),
-                                          _kw("total_iters", p["total_iters"])])
-    if name == "polynomial" and p["min_lr"] == 0.0:
-        return _call(sched + "PolynomialLR", ["optimizer", _kw("total_iters", p["max_update"]),
-                                              _kw("power", p["power"])])
-    if name == "cosine" and p["past_end"] == "continue":
-        return _call(sched + "CosineAnnealingLR", ["optimizer", _kw("T_max", p["cycle_length"]),
-                                                   _kw("eta_min", p["min_lr"])])
-    if name == "cosine_restarts" and float(p["cycle_length"]).is_integer() \
-            and float(p["cycle_mult"]).is_integer() and p["cycle_decay"] == 1.0 \
-            and p["cycle_limit"] is None:
-        return _call(sched + "CosineAnnealingWarmRestarts", [
-            "optimizer", _kw("T_0", int(p["cycle_length"])), _kw("T_mult", int(p["cycle_mult"])),
-            _kw("eta_min", p["min_lr"])])
-    if name == "cyclic" and (alone or not first):
-        # CyclicLR sets the optimizer's lr: first in a SequentialLR it would change the base
-        # of the schedulers after it.
-        return _call(sched + "CyclicLR", [
-            "optimizer", _kw("base_lr", p["min_lr"]), _kw("max_lr", p["max_lr"]),
-            _kw("step_size_up", p["step_size_up"]), _kw("step_size_down", p["step_size_down"]),
-            _kw("mode", p["mode"]), _kw("gamma", p["gamma"]), _kw("cycle_momentum", False)])
-    if name == "onecycle" and alone:
-        return _call(sched + "OneCycleLR", [
-            "optimizer", _kw("max_lr", p["max_lr"]), _kw("total_steps", p["total_steps"]),
-            _kw("pct_start", p["pct_start"]), _kw("anneal_strategy", p["anneal_strategy"]),
-            _kw("div_factor", p["div_factor"]), _kw("final_div_factor", p["final_div_factor"]),
-            _kw("three_phase", p["three_phase"]), _kw("cycle_momentum", False)])
-    return None
-
-
-def _torch_warmup_native(piece: _Piece, base: float) -> str | None:
-    """LinearLR when the warmup is linear from start > 0 up to the optimizer's lr."""
-    if piece.shape != "linear" or not 0.0 < piece.start <= base or not _close(piece.target, base):
-        return None
-    return _call("lr_scheduler.LinearLR", [
-        "optimizer", _kw("start_factor", piece.start / base), _kw("end_factor", 1.0),
-        _kw("total_iters", piece.length)])
-
-
-def _lambda(name: str) -> str:
-    return _call("lr_scheduler.LambdaLR", ["optimizer", f"lambda t: {name}(t) / BASE_LR"])
-
-
-def _math_compose(name: str, pieces: list[_Piece], doc: str) -> str:
-    """A scalar function choosing the piece that covers t (on the piece's own clock)."""
-    lines = [f"def {name}(t):"] + _docstring(doc)
-    for piece in pieces[:-1]:
-        end = piece.offset + piece.length
-        shift = f"t - {piece.offset}" if piece.offset else "t"
-        lines += [f"    if t < {end}:", f"        return {piece.name}({shift})"]
-    last = pieces[-1]
-    shift = f"t - {last.offset}" if last.offset else "t"
-    lines.append(f"    return {last.name}({shift})")
-    return "\n".join(lines)
-
-
-def _torch_scheduler(out: _Snippet, pieces: list[_Piece], base: float, steps: int,
-                     natives_allowed: bool = True) -> tuple[str, dict]:
-    """Definitions added to `out`; returns the body of make_scheduler and loop options."""
-    d = _Dialect("math")
-    opts: dict = {}
-    alone = len(pieces) == 1
-    natives: list[str | None] = []
-    for i, piece in enumerate(pieces):
-        if not natives_allowed:
-            natives.append(None)
-        elif piece.warmup:
-            natives.append(_torch_warmup_native(piece, base))
-        else:
-            natives.append(_torch_own_native(piece, base, alone=alone, first=i == 0))
-    own_native = any(n is not None for n, pc in zip(natives, pieces) if not pc.warmup)
-    # A constant after a LinearLR warmup is LinearLR alone (it holds end_factor afterwards).
-    if len(pieces) == 2 and pieces[1].schedule.kind.name == "constant" and natives[0] \
-            and natives[1] and pieces[0].schedule is pieces[1].schedule:
-        return f"return {_reindent(natives[0], 4)}", opts
-    if alone and natives[0] is not None:
-        if pieces[0].schedule.kind.name == "onecycle":
-            opts["stop"] = pieces[0].params["total_steps"] - 1
-            out.note("OneCycleLR raises after total_steps steps (and extrapolates at total_steps); "
-                     "lrsched holds the final rate from t = total_steps - 1, so lrsched_values "
-                     "stops stepping the scheduler there: do the same in training.")
-        return f"return {_reindent(natives[0], 4)}", opts
-    if own_native:
-        children = []
-        for piece, native in zip(pieces, natives):
-            if native is None:
-                out.blocks.append(_piece_function(piece, d, steps))
-                native = _lambda(piece.name)
-            children.append(native)
-        milestones = [pc.offset for pc in pieces[1:]]
-        body = ["schedulers = ["] + [f"    {_reindent(c, 4)}," for c in children] + ["]"]
-        body.append(_call("return lr_scheduler.SequentialLR", [
-            "optimizer", "schedulers", _kw("milestones", milestones)]))
-        return "\n    ".join("\n".join(body).split("\n")), opts
-    # One LambdaLR with the whole schedule in closed form.
-    if alone:
-        pieces[0].name = "lr_at"
-        out.blocks.append(_piece_function(pieces[0], d, steps))
-    else:
-        for piece in pieces:
-            out.blocks.append(_piece_function(piece, d, steps))
-        out.blocks.append(_math_compose("lr_at", pieces, "lr(t) of the whole schedule."))
-    return f"return {_lambda('lr_at')}", opts
-
-
-def _torch_values(plateau: bool, warmup: int = 0, stop: int | None = None) -> str:
-    lines = ["def lrsched_values(steps):",
-             '    """lr(t), t = 0 .. steps-1, read from a real optimizer and scheduler."""',
-             "    param = torch.nn.Parameter(torch.zeros(1))",
-             "    optimizer = torch.optim.SGD([param], lr=BASE_LR)"]
-    if plateau and warmup:
-        lines.append("    warmup, scheduler = make_schedulers(optimizer)")
-    else:
-        lines.append("    scheduler = make_scheduler(optimizer)")
-    lines += ["    values = []",
-              "    for t in range(steps):"]
-    if stop is not None:
-        lines.append(f"        if 0 < t <= {stop}:  # OneCycleLR: hold after the cycle")
-    else:
-        lines.append("        if t:")
-    lines.append("            optimizer.step()")
-    if plateau and warmup:
-        lines += [f"            if t <= {warmup}:",
-                  "                warmup.step()",
-                  "            else:",
-                  "                scheduler.step(METRIC[t - 1])"]
-    elif plateau:
-        lines.append("            scheduler.step(METRIC[t - 1])  # the metric seen so far")
-    else:
-        lines.append("            scheduler.step()")
-    lines += ['        values.append(optimizer.param_groups[0]["lr"])',
-              "    return values"]
-    return "\n".join(lines)
-
-
-def _usage(target: str, base: float, plateau: bool = False, warmup: int = 0) -> str:
-    opt = f"torch.optim.SGD(model.parameters(), lr={_lit(base)})"
-    lines = ["# In your training code:", f"#     optimizer = {opt}"]
-    if plateau and warmup:
-        lines += ["#     warmup, scheduler = make_schedulers(optimizer)",
-                  "#     after each step t = 1, 2, ...: optimizer.step(), then",
-                  f"#     warmup.step() while t <= {warmup}, scheduler.step(metric) after"]
-    else:
-        lines.append("#     scheduler = make_scheduler(optimizer)")
-        if plateau:
-            lines.append("#     after each step: optimizer.step(), then scheduler.step(metric)")
-        else:
-            lines.append("#     after each step: optimizer.step(), then scheduler.step()")
-    return "\n".join(lines)
 
 
 def _metric_lines(schedule: Schedule, steps: int, target: str) -> list[str]:
@@ -1196,74 +975,6 @@ def _metric_lines(schedule: Schedule, steps: int, target: str) -> list[str]:
                                                  "METRIC[0 .. t-1]")
 
 
-def _plateau_kwargs(p: dict) -> list[str]:
-    return [_kw("mode", p["mode"]), _kw("factor", p["factor"]), _kw("patience", p["patience"]),
-            _kw("threshold", p["threshold"]), _kw("threshold_mode", p["threshold_mode"]),
-            _kw("cooldown", p["cooldown"]), _kw("min_lr", p["min_lr"]), _kw("eps", p["eps"])]
-
-
-def _torch_plateau(out: _Snippet, schedule: Schedule, steps: int, hf: bool) -> None:
-    p = schedule.params
-    base = _base_lr(schedule)
-    warmup = p["warmup_steps"]
-    out.blocks.append("\n".join(_metric_lines(schedule, steps, out.target)))
-    if hf and not warmup:
-        out.need("from transformers import get_scheduler")
-        kwargs = "{" + ", ".join(f"{_lit(k.split('=')[0])}: {k.split('=', 1)[1]}"
-                                 for k in _plateau_kwargs(p)) + "}"
-        scheduler = "    return " + _call("get_scheduler", [
-            '"reduce_lr_on_plateau"', "optimizer", f"scheduler_specific_kwargs={kwargs}"])
-    else:
-        if hf:
-            out.note("Hugging Face's reduce_lr_on_plateau has no warmup: PyTorch's "
-                     "ReduceLROnPlateau after a warmup scheduler.")
-        scheduler = "    return " + _call("lr_scheduler.ReduceLROnPlateau",
-                                          ["optimizer"] + _plateau_kwargs(p))
-    if warmup:
-        pieces = _flatten(schedule)
-        _name_pieces(pieces, "lr")
-        warm = pieces[0]
-        native = _torch_warmup_native(warm, base)
-        if native is None:
-            out.blocks.append(_piece_function(warm, _Dialect("math"), steps))
-            native = _lambda(warm.name)
-        plateau_call = scheduler.strip().removeprefix("return ")
-        body = ["def make_schedulers(optimizer):",
-                '    """A warmup scheduler for the first steps, then ReduceLROnPlateau."""',
-                f"    warmup = {_reindent(native, 4)}",
-                f"    scheduler = {_reindent(plateau_call, 0)}",
-                "    return warmup, scheduler"]
-        out.blocks.append("\n".join(body))
-    else:
-        doc = '    """The scheduler for an optimizer with lr=BASE_LR: step(metric)."""'
-        out.blocks.append("\n".join(["def make_scheduler(optimizer):", doc, scheduler]))
-    out.blocks.append(_usage(out.target, base, plateau=True, warmup=warmup))
-    out.blocks.append(_torch_values(True, warmup))
-
-
-def _torch(schedule: Schedule, steps: int, out: _Snippet | None = None,
-           natives_allowed: bool = True) -> str:
-    out = out or _Snippet("torch", schedule, steps)
-    base = _base_lr(schedule)
-    out.need("import torch")
-    if out.target == "torch":
-        out.need("from torch.optim import lr_scheduler")
-    out.blocks.append(f"BASE_LR = {_lit(base)}  # the optimizer's lr (lrsched's max_lr)")
-    if schedule.kind.name == "plateau":
-        if out.target == "torch" or schedule.params["warmup_steps"]:
-            out.need("from torch.optim import lr_scheduler")
-        _torch_plateau(out, schedule, steps, hf=out.target == "hf")
-        return _finish(out)
-    out.need("from torch.optim import lr_scheduler")
-    pieces = _flatten(schedule)
-    _name_pieces(pieces, "lr")
-    body, opts = _torch_scheduler(out, pieces, base, steps, natives_allowed)
-    doc = '    """The scheduler for an optimizer created with lr=BASE_LR."""'
-    out.blocks.append("\n".join(["def make_scheduler(optimizer):", doc, "    " + body]))
-    out.blocks.append(_usage(out.target, base))
-    out.blocks.append(_torch_values(False, stop=opts.get("stop")))
-    return _finish(out)
-
 
 def _finish(out: _Snippet) -> str:
     text = out.render()
@@ -1273,428 +984,6 @@ def _finish(out: _Snippet) -> str:
     return text
 
 
-# Hugging Face ---------------------------------------------------------------------------------
-
-def _hf_native(schedule: Schedule) -> tuple[str, int, int | None, dict] | None:
-    """(scheduler type, num_warmup_steps, num_training_steps, scheduler_specific_kwargs) when a
-    transformers scheduler computes exactly this schedule, else None."""
-    p = schedule.params
-    name = schedule.kind.name
-    warmup = p["warmup_steps"]
-    from_zero = warmup == 0 or (p["warmup_shape"] == "linear" and p["warmup_start_lr"] == 0.0)
-    if name == "wsd":
-        shapes = ("linear", "cosine", "1-sqrt")
-        if warmup and (p["warmup_shape"] not in shapes or p["warmup_start_lr"] != p["min_lr"]):
-            return None
-        kwargs = {"num_decay_steps": p["decay_steps"]}
-        if warmup and p["warmup_shape"] != "linear":
-            kwargs["warmup_type"] = p["warmup_shape"]
-        kwargs["decay_type"] = p["decay_type"]
-        if p["min_lr"]:
-            kwargs["min_lr_ratio"] = p["min_lr"] / p["max_lr"]
-        return "warmup_stable_decay", warmup, warmup + p["stable_steps"] + p["decay_steps"], kwargs
-    if not from_zero:
-        return None
-    if name == "constant":
-        return ("constant_with_warmup", warmup, None, {}) if warmup else ("constant", 0, None, {})
-    if name == "polynomial":
-        total = warmup + p["max_update"]
-        if p["min_lr"] == 0.0 and p["power"] == 1.0:
-            return "linear", warmup, total, {}
-        if p["max_lr"] > p["min_lr"]:
-            return "polynomial", warmup, total, {"lr_end": p["min_lr"], "power": p["power"]}
-        return None
-    if name == "linear" and p["start_factor"] == 1.0 and p["end_factor"] == 0.0:
-        return "linear", warmup, warmup + p["total_iters"], {}
-    if name == "cosine" and p["past_end"] == "continue":
-        length = p["cycle_length"]
-        if length.is_integer():
-            total, cycles = warmup + int(length), 0.5
-        elif (2 * length).is_integer():
-            total, cycles = warmup + int(2 * length), 1.0
-        else:
-            return None
-        kwargs = {} if cycles == 0.5 else {"num_cycles": cycles}
-        if p["min_lr"] == 0.0:
-            return "cosine", warmup, total, kwargs
-        return "cosine_with_min_lr", warmup, total, {**kwargs, "min_lr": p["min_lr"]}
-    if name == "cosine_restarts":
-        length, cycles = p["cycle_length"], p["cycle_limit"]
-        if not (p["cycle_mult"] == 1.0 and p["cycle_decay"] == 1.0 and p["min_lr"] == 0.0
-                and cycles is not None and length.is_integer() and cycles <= 100_000):
-            return None
-        span = int(length) * cycles
-        # transformers finds the cycle as (num_cycles * progress) % 1.0: exact at every restart?
-        for j in range(1, cycles):
-            if (float(cycles) * (float(j * int(length)) / float(span))) % 1.0 != 0.0:
-                return None
-        return "cosine_with_restarts", warmup, warmup + span, {"num_cycles": cycles}
-    if name == "inverse_sqrt":
-        return "inverse_sqrt", warmup, None, {"timescale": p["timescale"]}
-    return None
-
-
-def _hf(schedule: Schedule, steps: int) -> str:
-    out = _Snippet("hf", schedule, steps)
-    if schedule.kind.name == "plateau":
-        out.need("import torch")
-        if schedule.params["warmup_steps"]:
-            out.need("from torch.optim import lr_scheduler")
-        out.blocks.append(f"BASE_LR = {_lit(_base_lr(schedule))}  # the optimizer's lr "
-                          "(lrsched's max_lr)")
-        _torch_plateau(out, schedule, steps, hf=True)
-        return _finish(out)
-    native = _hf_native(schedule)
-    if native is None:
-        out.note("Hugging Face transformers has no scheduler type for this schedule: a PyTorch "
-                 "LambdaLR with lrsched's closed form (what get_scheduler builds too).")
-        return _torch(schedule, steps, out, natives_allowed=False)
-    kind, warmup, total, kwargs = native
-    base = _base_lr(schedule)
-    out.need("import torch")
-    out.need("from transformers import get_scheduler")
-    out.blocks.append(f"BASE_LR = {_lit(base)}  # the optimizer's lr (lrsched's max_lr)")
-    args = [_lit(kind), "optimizer"]
-    if kind != "constant":
-        args.append(_kw("num_warmup_steps", warmup))
-    if total is not None:
-        args.append(_kw("num_training_steps", total))
-    if kwargs:
-        args.append(f"scheduler_specific_kwargs={_lit(kwargs)}")
-    call = _call("get_scheduler", args)
-    doc = '    """The scheduler for an optimizer created with lr=BASE_LR."""'
-    out.blocks.append("\n".join(["def make_scheduler(optimizer):", doc, f"    return {call}"]))
-    out.blocks.append(_usage("hf", base))
-    out.blocks.append(_torch_values(False))
-    return _finish(out)
-
-
-# -- optax ------------------------------------------------------------------------------------
-
-def _optax_own_native(piece: _Piece, steps: int, note: list[str]) -> str | None:
-    p = piece.params
-    name = piece.schedule.kind.name
-    if name == "constant":
-        return _call("optax.constant_schedule", [_lit(p["max_lr"])])
-    if name in ("step", "exponential"):
-        every, staircase, end = _decay_every(piece.schedule)
-        return _call("optax.exponential_decay", [
-            _kw("init_value", p["max_lr"]), _kw("transition_steps", every),
-            _kw("decay_rate", p["gamma"])] + ([_kw("staircase", True)] if staircase else []) +
-            ([_kw("end_value", end)] if end is not None else []))
-    if name == "multistep":
-        counts: dict[int, int] = {}
-        for m in p["milestones"]:
-            counts[m] = counts.get(m, 0) + 1
-        scales = {m: p["gamma"] ** c for m, c in sorted(counts.items())}
-        return _call("optax.piecewise_constant_schedule", [
-            _kw("init_value", p["max_lr"]), f"boundaries_and_scales={_lit(scales)}"])
-    if name == "linear":
-        return _call("optax.linear_schedule", [
-            _kw("init_value", p["max_lr"] * p["start_factor"]),
-            _kw("end_value", p["max_lr"] * p["end_factor"]),
-            _kw("transition_steps", p["total_iters"])])
-    if name == "polynomial":
-        return _call("optax.polynomial_schedule", [
-            _kw("init_value", p["max_lr"]), _kw("end_value", p["min_lr"]),
-            _kw("power", p["power"]), _kw("transition_steps", p["max_update"])])
-    if name == "cosine" and p["past_end"] == "hold":
-        return _call("optax.cosine_decay_schedule", [
-            _kw("init_value", p["max_lr"]), _kw("decay_steps", p["cycle_length"]),
-            _kw("alpha", p["min_lr"] / p["max_lr"])])
-    if name == "cosine_restarts" and p["cycle_mult"] != 1.0:
-        return _sgdr(p, steps, note)
-    return None
-
-
-def _sgdr(p: dict, steps: int, note: list[str]) -> str | None:
-    starts, lengths = [0.0], [float(p["cycle_length"])]
-    limit = p["cycle_limit"]
-    while starts[-1] + lengths[-1] <= steps and (limit is None or len(starts) < limit):
-        if len(starts) >= MAX_SGDR_CYCLES:
-            return None
-        starts.append(starts[-1] + lengths[-1])
-        lengths.append(lengths[-1] * p["cycle_mult"])
-    cycles = len(starts)
-    if limit is None or cycles < limit:
-        note.append(f"sgdr_schedule lists {cycles} cycles, enough for the exported {steps} steps; "
-                    "after them optax holds min_lr where lrsched restarts: list more for a longer "
-                    "run.")
-    peak = (f"{_lit(p['max_lr'])} * {_lit(p['cycle_decay'])} ** i" if p["cycle_decay"] != 1.0
-            else _lit(p["max_lr"]))
-    return _Code(
-        "optax.sgdr_schedule([\n"
-        "    dict(\n"
-        f"        init_value={peak},\n"
-        f"        peak_value={peak},\n"
-        "        warmup_steps=0,\n"
-        "        decay_steps=length,\n"
-        f"        end_value={_lit(p['min_lr'])},\n"
-        "    )\n"
-        f"    for i, length in enumerate(restart_lengths({_lit(float(p['cycle_length']))}, "
-        f"{_lit(p['cycle_mult'])}, {cycles}))\n"
-        "])")
-
-
-RESTART_LENGTHS = '''\
-def restart_lengths(cycle_length, cycle_mult, cycles):
-    """The lengths of the first `cycles` restart cycles."""
-    lengths = [cycle_length]
-    while len(lengths) < cycles:
-        lengths.append(lengths[-1] * cycle_mult)
-    return lengths'''
-
-
-def _optax_fused(schedule: Schedule) -> str | None:
-    """One optax function for a linear warmup and the schedule after it."""
-    p = schedule.params
-    warmup = p["warmup_steps"]
-    if not warmup or p["warmup_shape"] != "linear" or schedule.kind.name == "sequence":
-        return None
-    name = schedule.kind.name
-    start = p["warmup_start_lr"]
-    if not _close(_first_value(schedule), p["max_lr"]):
-        return None
-    if name == "constant":
-        return _call("optax.warmup_constant_schedule", [
-            _kw("init_value", start), _kw("peak_value", p["max_lr"]), _kw("warmup_steps", warmup)])
-    if name == "cosine" and p["past_end"] == "hold" and (warmup + p["cycle_length"]) - warmup == \
-            p["cycle_length"]:
-        return _call("optax.warmup_cosine_decay_schedule", [
-            _kw("init_value", start), _kw("peak_value", p["max_lr"]), _kw("warmup_steps", warmup),
-            _kw("decay_steps", warmup + p["cycle_length"]), _kw("end_value", p["min_lr"])])
-    if name in ("step", "exponential"):
-        every, staircase, end = _decay_every(schedule)
-        return _call("optax.warmup_exponential_decay_schedule", [
-            _kw("init_value", start), _kw("peak_value", p["max_lr"]), _kw("warmup_steps", warmup),
-            _kw("transition_steps", every), _kw("decay_rate", p["gamma"])] +
-            ([_kw("staircase", True)] if staircase else []) +
-            ([_kw("end_value", end)] if end is not None else []))
-    return None
-
-
-def _optax(schedule: Schedule, steps: int) -> str:
-    out = _Snippet("optax", schedule, steps)
-    if schedule.kind.name == "plateau":
-        raise CodegenError(
-            "optax: plateau has no optax schedule: optax.contrib.reduce_on_plateau cuts after "
-            "`patience` bad steps (PyTorch after patience+1), only minimises, has no eps and "
-            "scales the updates, not the learning rate; use --to torch or --to hf")
-    out.need("import jax")
-    out.need("import optax")
-    out.blocks.append(
-        "\n".join(_comment("lrsched computes in float64; so does jax with x64 enabled (else it "
-                           "computes in float32, about 1e-7 off). Optax's optimizers count "
-                           "updates in int32, which makes some optax schedules compute in "
-                           "float32 even so.")) +
-        '\njax.config.update("jax_enable_x64", True)')
-    d = _Dialect("jnp")
-    fused = _optax_fused(schedule)
-    if fused is not None:
-        expr = fused
-    else:
-        pieces = _flatten(schedule)
-        _name_pieces(pieces, "schedule")
-        parts = []
-        for piece in pieces:
-            native = None
-            if piece.warmup and piece.shape == "linear":
-                native = _call("optax.linear_schedule", [
-                    _kw("init_value", piece.start), _kw("end_value", piece.target),
-                    _kw("transition_steps", piece.length)])
-            elif not piece.warmup:
-                notes: list[str] = []
-                native = _optax_own_native(piece, steps, notes)
-                for text in notes:
-                    out.note(text)
-                if native is None and piece.schedule.kind.name == "cosine":
-                    out.note("optax's cosine_decay_schedule holds min_lr after decay_steps; "
-                             "lrsched's cosine (past_end: continue) rises again as PyTorch's "
-                             "does: a jnp function.")
-            if native is None:
-                if len(pieces) == 1:
-                    piece.name = "schedule"
-                out.blocks.append(_piece_function(piece, d, steps))
-                native = piece.name
-            parts.append(native)
-        if len(pieces) == 1:
-            expr = parts[0]
-        else:
-            expr = _call("optax.join_schedules", [
-                "schedules=[\n" + "".join(f"    {_reindent(x, 4)},\n" for x in parts) + "]",
-                _kw("boundaries", [pc.offset for pc in pieces[1:]])])
-    if "jnp." in "\n".join(out.blocks):
-        out.need("import jax.numpy as jnp")
-    if "restart_cycles(" in "\n".join(out.blocks):
-        out.blocks.insert(1, RESTART_CYCLES)
-    if "restart_lengths(" in expr:
-        out.blocks.append(RESTART_LENGTHS)
-    if expr != "schedule":
-        out.blocks.append(f"schedule = {expr}")
-    out.blocks.append("# In your training code:\n#     optimizer = optax.sgd(learning_rate=schedule)")
-    out.blocks.append("\n".join([
-        "def lrsched_values(steps):",
-        '    """lr(t), t = 0 .. steps-1: the schedule called with the update count t."""',
-        "    return [float(schedule(t)) for t in range(steps)]"]))
-    return _finish(out)
-
-
-# -- Keras ------------------------------------------------------------------------------------
-
-KERAS = "keras.optimizers.schedules."
-
-
-def _keras_own_native(piece: _Piece) -> str | None:
-    p = piece.params
-    name = piece.schedule.kind.name
-    if name in ("step", "exponential"):
-        every, staircase, end = _decay_every(piece.schedule)
-        if end is not None:
-            return None
-        return _call(KERAS + "ExponentialDecay", [
-            _kw("initial_learning_rate", p["max_lr"]), _kw("decay_steps", every),
-            _kw("decay_rate", p["gamma"])] + ([_kw("staircase", True)] if staircase else []))
-    if name == "multistep":
-        milestones = sorted(set(p["milestones"]))
-        levels = [p["max_lr"] * p["gamma"] ** sum(1 for m in p["milestones"] if m <= b)
-                  for b in [0] + milestones]
-        return _Code(_call(KERAS + "PiecewiseConstantDecay", [
-            # Keras changes the value one step after a boundary: boundary = milestone - 1
-            _kw("boundaries", [m - 1 for m in milestones]), _kw("values", levels)]))
-    if name == "linear":
-        return _call(KERAS + "PolynomialDecay", [
-            _kw("initial_learning_rate", p["max_lr"] * p["start_factor"]),
-            _kw("decay_steps", p["total_iters"]),
-            _kw("end_learning_rate", p["max_lr"] * p["end_factor"]), _kw("power", 1.0)])
-    if name == "polynomial":
-        return _call(KERAS + "PolynomialDecay", [
-            _kw("initial_learning_rate", p["max_lr"]), _kw("decay_steps", p["max_update"]),
-            _kw("end_learning_rate", p["min_lr"]), _kw("power", p["power"])])
-    if name == "cosine" and p["past_end"] == "hold":
-        return _call(KERAS + "CosineDecay", [
-            _kw("initial_learning_rate", p["max_lr"]), _kw("decay_steps", p["cycle_length"]),
-            _kw("alpha", p["min_lr"] / p["max_lr"])])
-    if name == "cosine_restarts" and p["cycle_mult"] == 1.0 and p["cycle_limit"] is None \
-            and (p["cycle_decay"] == 1.0 or p["min_lr"] == 0.0):
-        return _call(KERAS + "CosineDecayRestarts", [
-            _kw("initial_learning_rate", p["max_lr"]), _kw("first_decay_steps", p["cycle_length"]),
-            _kw("t_mul", 1.0), _kw("m_mul", p["cycle_decay"]),
-            _kw("alpha", p["min_lr"] / p["max_lr"])])
-    return None
-
-
-def _keras_fused(schedule: Schedule) -> str | None:
-    p = schedule.params
-    if schedule.kind.name == "cosine" and p["past_end"] == "hold" and p["warmup_steps"] \
-            and p["warmup_shape"] == "linear" and _close(_first_value(schedule), p["max_lr"]):
-        return _call(KERAS + "CosineDecay", [
-            _kw("initial_learning_rate", p["warmup_start_lr"]),
-            _kw("decay_steps", p["cycle_length"]), _kw("alpha", p["min_lr"] / p["max_lr"]),
-            _kw("warmup_target", p["max_lr"]), _kw("warmup_steps", p["warmup_steps"])])
-    return None
-
-
-KERAS_CLASS = '''\
-class LrschedSchedule(keras.optimizers.schedules.LearningRateSchedule):
-{doc}
-
-    def __init__(self):
-        super().__init__()
-{init}
-
-    def __call__(self, step):
-        t = ops.cast(step, keras.config.floatx())
-        lr = self.pieces[0](t)
-        for boundary, piece in zip(self.boundaries, self.pieces[1:]):
-            lr = ops.where(t < boundary, lr, piece(t - boundary))
-        return lr
-
-    def get_config(self):
-        return {{}}  # every value is written into the class'''
-
-
-def _keras(schedule: Schedule, steps: int) -> str:
-    out = _Snippet("keras", schedule, steps)
-    if schedule.kind.name == "plateau":
-        raise CodegenError(
-            "keras: plateau has no Keras schedule: the ReduceLROnPlateau callback cuts after "
-            "`patience` bad epochs (PyTorch after patience+1) with an absolute min_delta; use "
-            "--to torch or --to hf")
-    out.need("import keras")
-    out.note("Keras computes in float32 (its floatx): expect about 1e-7 relative difference "
-             "from lrsched's float64 values.")
-    p = schedule.params
-    fused = _keras_fused(schedule)
-    if schedule.kind.name == "constant" and not p["warmup_steps"]:
-        out.blocks.append(f"learning_rate = {_lit(p['max_lr'])}  # a constant needs no schedule")
-        out.blocks.append("# In your training code:\n"
-                          "#     optimizer = keras.optimizers.SGD(learning_rate=learning_rate)")
-        out.blocks.append("\n".join([
-            "def lrsched_values(steps):",
-            '    """lr(t), t = 0 .. steps-1."""',
-            "    return [float(learning_rate)] * steps"]))
-        return _finish(out)
-    d = _Dialect("keras")
-    pieces = _flatten(schedule)
-    _name_pieces(pieces, "lr")
-    natives: list[str | None] = []
-    if fused is not None:
-        natives = [fused]
-        pieces = pieces[-1:]
-    else:
-        for piece in pieces:
-            if piece.warmup and piece.shape == "linear":
-                natives.append(_call(KERAS + "PolynomialDecay", [
-                    _kw("initial_learning_rate", piece.start), _kw("decay_steps", piece.length),
-                    _kw("end_learning_rate", piece.target), _kw("power", 1.0)]))
-            elif piece.warmup:
-                natives.append(None)
-            else:
-                native = _keras_own_native(piece)
-                if native is None and piece.schedule.kind.name == "cosine_restarts" and \
-                        piece.params["cycle_mult"] != 1.0:
-                    out.note("Keras' CosineDecayRestarts finds the cycle with a float32 "
-                             "logarithm, which can put a restart a step late: the cycles are "
-                             "listed instead.")
-                natives.append(native)
-    if "restart_cycles(" in "\n".join(_piece_source(pc, d, steps) for pc, n in zip(pieces, natives)
-                                      if n is None):
-        out.blocks.append(RESTART_CYCLES)
-    if len(pieces) == 1 and natives[0] is not None:
-        out.blocks.append(f"schedule = {natives[0]}")
-    else:
-        out.need("from keras import ops")
-        members = []
-        for piece, native in zip(pieces, natives):
-            if native is None:
-                out.blocks.append(_piece_function(piece, d, steps))
-                members.append(piece.name)
-            else:
-                members.append(native)
-        init = ["self.pieces = ["] + [f"    {_reindent(m, 4)}," for m in members] + ["]"]
-        init.append(f"self.boundaries = {_lit([float(pc.offset) for pc in pieces[1:]])}")
-        kinds = ", then ".join(_describe(pc).split(":")[0] for pc in pieces)
-        doc = f"lrsched's schedule: {kinds}; each piece runs on its own clock."
-        init_lines = "\n".join(init).split("\n")
-        out.blocks.append(KERAS_CLASS.format(
-            doc="\n".join(_docstring(doc)),
-            init="\n".join(" " * 8 + ln if ln else "" for ln in init_lines)))
-        out.blocks.append("schedule = LrschedSchedule()")
-    out.blocks.append("# In your training code:\n"
-                      "#     optimizer = keras.optimizers.SGD(learning_rate=schedule)")
-    out.blocks.append("\n".join([
-        "def lrsched_values(steps):",
-        '    """lr(t), t = 0 .. steps-1: the schedule called with the update count t."""',
-        "    return [float(schedule(t)) for t in range(steps)]"]))
-    return _finish(out)
-
-
-def _piece_source(piece: _Piece, d: _Dialect, steps: int) -> str:
-    try:
-        return _piece_function(piece, d, steps)
-    except _NeedsFeedback:  # pragma: no cover - plateau is refused before
-        return ""
-
 
 # -- tables for what this module does not know ------------------------------------------------
 
@@ -1702,6 +991,8 @@ def _table(schedule: Schedule, target: str, steps: int, reason: str) -> str:
     if steps > MAX_EMBEDDED:
         raise CodegenError(f"{target}: {reason}, and {steps:,} steps are too many to tabulate "
                            f"(at most {MAX_EMBEDDED:,}); export fewer steps")
+    from ..core.engine import evaluate
+
     try:
         values = [float(v) for v in evaluate(schedule, steps)]
     except (SpecError, ExprError) as exc:
@@ -1710,64 +1001,11 @@ def _table(schedule: Schedule, target: str, steps: int, reason: str) -> str:
     out.note(f"{reason}: the values lrsched computes are tabulated for t = 0 .. {steps - 1}, and "
              "the last one is held after that.")
     table = "\n".join(_list_block("VALUES", values))
-    if target in ("torch", "hf"):
-        base = _base_lr(schedule)
-        out.need("import torch")
-        out.need("from torch.optim import lr_scheduler")
-        out.blocks.append(f"BASE_LR = {_lit(base)}  # the optimizer's lr")
-        out.blocks.append(table)
-        out.blocks.append("\n".join([
-            "def make_scheduler(optimizer):",
-            '    """The scheduler for an optimizer created with lr=BASE_LR."""',
-            "    return " + _call("lr_scheduler.LambdaLR", [
-                "optimizer", "lambda t: VALUES[min(t, len(VALUES) - 1)] / BASE_LR"],
-                indent=4).lstrip()]))
-        out.blocks.append(_usage(target, base))
-        out.blocks.append(_torch_values(False))
-    elif target == "optax":
-        out.need("import jax")
-        out.need("import jax.numpy as jnp")
-        out.blocks.append('jax.config.update("jax_enable_x64", True)  # float64, as lrsched')
-        out.blocks.append(table)
-        out.blocks.append("\n".join([
-            "def schedule(count):",
-            '    """lr(count), held at the last tabulated value."""',
-            "    return jnp.asarray(VALUES)[jnp.clip(count, 0, len(VALUES) - 1)]"]))
-        out.blocks.append("# In your training code:\n"
-                          "#     optimizer = optax.sgd(learning_rate=schedule)")
-        out.blocks.append("\n".join([
-            "def lrsched_values(steps):",
-            '    """lr(t), t = 0 .. steps-1: the schedule called with t."""',
-            "    return [float(schedule(t)) for t in range(steps)]"]))
-    else:
-        out.need("import keras")
-        out.need("from keras import ops")
-        out.blocks.append(table)
-        out.blocks.append("\n".join([
-            "class LrschedSchedule(keras.optimizers.schedules.LearningRateSchedule):",
-            '    """lr(step) from a table, held at the last value."""',
-            "",
-            "    def __call__(self, step):",
-            "        index = ops.clip(ops.cast(step, \"int32\"), 0, len(VALUES) - 1)",
-            "        return ops.take(ops.convert_to_tensor(VALUES), index)",
-            "",
-            "    def get_config(self):",
-            "        return {}"]))
-        out.blocks.append("schedule = LrschedSchedule()")
-        out.blocks.append("# In your training code:\n"
-                          "#     optimizer = keras.optimizers.SGD(learning_rate=schedule)")
-        out.blocks.append("\n".join([
-            "def lrsched_values(steps):",
-            '    """lr(t), t = 0 .. steps-1: the schedule called with t."""',
-            "    return [float(schedule(t)) for t in range(steps)]"]))
+    REGISTRY[target].write_table(out, schedule, table)
     return _finish(out)
 
 
 # -- entry point ------------------------------------------------------------------------------
-
-_GENERATORS: dict[str, Callable[[Schedule, int], str]] = {
-    "torch": lambda s, n: _torch(s, n), "hf": _hf, "optax": _optax, "keras": _keras}
-
 
 def snippet(schedule: Schedule, target: str, steps: int) -> str:
     """A complete, runnable Python snippet that builds `schedule` in `target` (one of TARGETS)
@@ -1775,13 +1013,15 @@ def snippet(schedule: Schedule, target: str, steps: int) -> str:
 
     Raises CodegenError (one line) when the target cannot express the schedule.
     """
+    if target in REGISTRY and target not in TARGETS:
+        raise CodegenError(f"{target}: lrsched reads and compares {REGISTRY[target].title} schedulers but "
+                           f"does not write them; choose one of: {', '.join(TARGETS)}")
     if target not in TARGETS:
         raise CodegenError(f"unknown target {target!r}; choose one of: {', '.join(TARGETS)}")
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
         raise CodegenError(f"steps must be an integer >= 1 (received {steps!r})")
     try:
-        _check_known(schedule)
-        return _GENERATORS[target](schedule, steps)
+        return REGISTRY[target].write(schedule, steps)
     except _Unsupported as why:
         return _table(schedule, target, steps, str(why))
     except CodegenError as exc:

@@ -16,9 +16,6 @@ from ..core.kinds import FREQUENCIES, REGISTRY
 from ..core.registry import Kind
 from ..core.summary import Summary
 
-FRAMEWORKS = (("torch", "PyTorch"), ("optax", "optax"), ("keras", "Keras"), ("hf", "Hugging Face"))
-
-
 def fmt(value: float) -> str:
     return f"{value:.6g}"
 
@@ -47,8 +44,10 @@ def describe(kind: Kind, cli_example: str, yaml_example: str) -> Group:
     frameworks = Table(box=None, show_header=False, pad_edge=False)
     frameworks.add_column(style="bold", no_wrap=True)
     frameworks.add_column()
-    for key, name in FRAMEWORKS:
-        frameworks.add_row(name, escape(kind.equivalents[key]))
+    from ..frameworks import equivalents
+
+    for name, text in equivalents(kind.name):
+        frameworks.add_row(escape(name), escape(text))
     parts: list[Any] = [
         Text.assemble((kind.name, "bold cyan"), f" - {kind.summary}"),
         Text(f"family: {kind.family}; frequency: changes {FREQUENCIES[kind.frequency]}; "
