@@ -585,6 +585,13 @@ def timm_version() -> str:
 
 
 def torch_part() -> tuple[dict, list[dict]]:
+    versions, runners, libraries = torch_runners()
+    return versions, run_cases(("torch", "hf", "timm"), runners, libraries)
+
+
+def torch_runners() -> tuple[dict, dict, dict]:
+    """The library versions, a runner per framework (torch, hf, timm) taking (call, case) and
+    returning (values, notes), and each framework's library description."""
     import torch
     import transformers
     import transformers.optimization as hf_opt
@@ -692,12 +699,19 @@ def torch_part() -> tuple[dict, list[dict]]:
     libraries = {"torch": f"torch {versions['torch']} (real)",
                  "hf": f"transformers {versions['transformers']} (real, on torch {versions['torch']})",
                  "timm": f"timm {versions['timm']} (real; timm/scheduler loaded without timm/__init__)"}
-    return versions, run_cases(("torch", "hf", "timm"), runners, libraries)
+    return versions, runners, libraries
 
 
 # -- the jax part: optax, keras ---------------------------------------------------------------
 
 def jax_part() -> tuple[dict, list[dict]]:
+    versions, runners, libraries = jax_runners()
+    return versions, run_cases(("optax", "keras"), runners, libraries)
+
+
+def jax_runners() -> tuple[dict, dict, dict]:
+    """As torch_runners, for optax and keras (runners return (values, notes[, tolerance])).
+    Leaves jax_enable_x64 on and keras' floatx at float64."""
     os.environ["KERAS_BACKEND"] = "jax"
     import jax
     jax.config.update("jax_enable_x64", True)
@@ -809,7 +823,7 @@ def jax_part() -> tuple[dict, list[dict]]:
     runners = {"optax": run_optax, "keras": run_keras}
     libraries = {"optax": f"optax {versions['optax']} (real; jax {versions['jax']}, float64)",
                  "keras": f"keras {versions['keras']} (real; jax backend)"}
-    return versions, run_cases(("optax", "keras"), runners, libraries)
+    return versions, runners, libraries
 
 
 # -- common -----------------------------------------------------------------------------------
