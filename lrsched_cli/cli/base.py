@@ -82,12 +82,9 @@ class LrschedGroup(TyperGroup):
         except BrokenPipeError:
             _silence_stdout()
             code = ExitCode.FAILURE
-        except UnicodeEncodeError as exc:  # text the output's encoding cannot hold
+        except StdoutError as exc:
             _silence_stdout()
-            code = _fail(_encoding_message(exc), ExitCode.FAILURE, debug)
-        except OSError as exc:  # the files say which file; what reaches here is stdout
-            _silence_stdout()
-            code = _fail(stdout_error(exc), ExitCode.FAILURE, debug)
+            code = _fail(str(exc), exc.exit_code, debug)
         except Exception as exc:  # a bug: still one line, the traceback under --debug
             code = _fail(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for the "
                          "traceback)", ExitCode.FAILURE, debug)
@@ -138,35 +135,60 @@ def _signals_as_interrupts() -> Any:
 
 # -- stdout: data goes there, and its failures are one line too --------------------------------
 
-def to_stdout(write: Callable[[TextIO], Any]) -> None:
-    """Write data to stdout and flush it, so a failure is reported here, not at exit."""
-    stream = sys.stdout
-    if stream is None:
-        raise OutputError(STDOUT_CLOSED)
-    write(stream)
-    stream.flush()
+class StdoutError(OutputError):
+    """stdout is closed, full or cannot encode the text."""
 
 
 STDOUT_CLOSED = "stdout is closed, so nothing can be written; redirect it or write a file with -o"
 
 
+class Stdout:
+    """sys.stdout, with its failures (a full disk, /dev/full, an encoding that lacks a character)
+    raised as one-line StdoutErrors; rich and the writers see an ordinary text stream."""
+
+    def __init__(self) -> None:
+        if sys.stdout is None:  # `>&-`: rich would print into nothing and report success
+            raise StdoutError(STDOUT_CLOSED)
+        self.stream = sys.stdout
+
+    def write(self, text: str) -> int:
+        with _stdout_errors():
+            return self.stream.write(text)
+
+    def flush(self) -> None:
+        with _stdout_errors():
+            self.stream.flush()
+
+    def __getattr__(self, name: str) -> Any:  # encoding, isatty, fileno, ...
+        return getattr(self.stream, name)
+
+
+@contextlib.contextmanager
+def _stdout_errors() -> Any:
+    try:
+        yield
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        from ..io.files import _reason
+
+        raise StdoutError(f"stdout: cannot write: {_reason(exc)}") from None
+    except UnicodeEncodeError as exc:
+        shown = exc.object[exc.start:exc.end]
+        raise StdoutError(f"stdout's encoding {exc.encoding!r} cannot hold {shown!r}; "
+                          "set PYTHONIOENCODING=utf-8 or write a file with -o") from None
+
+
+def to_stdout(write: Callable[[TextIO], Any]) -> None:
+    """Write data to stdout and flush it, so a failure is reported here, not at exit."""
+    stream = Stdout()
+    write(stream)  # type: ignore[arg-type]
+    stream.flush()
+
+
 def flush_stdout() -> None:
     if sys.stdout is not None:
-        sys.stdout.flush()
-
-
-def stdout_error(exc: OSError) -> str:
-    from ..io.files import _reason
-
-    return f"stdout: cannot write: {_reason(exc)}"
-
-
-def _encoding_message(exc: UnicodeEncodeError) -> str:
-    shown = exc.object[exc.start:exc.end].encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    if exc.reason == "surrogates not allowed":
-        return f"the text {shown!r} is not valid UTF-8 (a lone surrogate); write it in UTF-8"
-    return (f"the output's encoding {exc.encoding!r} cannot hold {shown!r}; "
-            "set PYTHONIOENCODING=utf-8 or write a file with -o")
+        Stdout().flush()
 
 
 def _silence_stdout() -> None:
@@ -224,11 +246,10 @@ def out() -> Any:
     """The data console: stdout; wide when redirected so tables stay whole in a file."""
     from rich.console import Console
 
-    if sys.stdout is None:  # rich would print into nothing and report success
-        raise OutputError(STDOUT_CLOSED)
-    console = Console(highlight=False)
+    stream = Stdout()
+    console = Console(file=stream, highlight=False)
     if not console.is_terminal:
-        console = Console(highlight=False, width=120)
+        console = Console(file=stream, highlight=False, width=120)
     return console
 
 

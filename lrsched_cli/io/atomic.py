@@ -37,9 +37,9 @@ def _prepare_output(path: str | os.PathLike[str], name: str,
     if not raw:
         raise OutputError("output path is empty")
     target = Path(raw)
-    if target.is_symlink():  # write through the link, keep the link
-        target = Path(os.path.realpath(target))
     try:
+        if target.is_symlink():  # write through the link, keep the link
+            target = Path(os.path.realpath(target))
         st: os.stat_result | None = os.stat(target)
     except (FileNotFoundError, NotADirectoryError):
         st = None
@@ -129,8 +129,11 @@ def atomic_writer(path: str | os.PathLike[str], mode: str = "w", *, encoding: st
             fh = open(target, mode, **options)
         except OSError as exc:
             raise OutputError(f"{name}: cannot write: {_reason(exc)}") from None
-        with fh:
-            yield fh
+        try:
+            with fh:  # a device or pipe: its errors (/dev/full) come at write or close
+                yield fh
+        except OSError as exc:
+            raise OutputError(f"{name}: cannot write: {_reason(exc)}") from None
         return
 
     import tempfile
