@@ -57,10 +57,11 @@ class LrschedGroup(TyperGroup):
         debug = _debug_requested(args)
         args = [a for a in args if a != "--debug"]
         try:
-            with _signals_as_interrupts():
+            with _signals_as_interrupts() as received:
                 result = super().main(args=args, prog_name=prog_name or "lrsched", complete_var=complete_var,
                                       standalone_mode=False, **extra)
-                code = result if isinstance(result, int) else 0
+                # typer returns 130 for any KeyboardInterrupt; SIGTERM's is 143, SIGHUP's 129
+                code = 128 + received[0] if received else result if isinstance(result, int) else 0
                 flush_stdout()
         except _click.exceptions.NoArgsIsHelpError as exc:
             typer.echo(exc.ctx.get_help())
@@ -71,14 +72,10 @@ class LrschedGroup(TyperGroup):
             code = _fail(_click_message(exc), ExitCode.FAILURE, debug)
         except LrschedError as exc:
             code = _fail(str(exc), exc.exit_code, debug)
-        except Terminated as exc:
+        except (KeyboardInterrupt, Abort) as exc:
             if debug:
                 raise
-            code = 128 + exc.signum
-        except (KeyboardInterrupt, Abort):
-            if debug:
-                raise
-            code = ExitCode.INTERRUPTED
+            code = 128 + exc.signum if isinstance(exc, Terminated) else ExitCode.INTERRUPTED
         except BrokenPipeError:
             _silence_stdout()
             code = ExitCode.FAILURE
@@ -115,7 +112,10 @@ class Terminated(KeyboardInterrupt):
 def _signals_as_interrupts() -> Any:
     import signal
 
+    received: list[int] = []
+
     def stop(signum: int, frame: Any) -> None:
+        received.append(signum)
         raise Terminated(signum)
 
     names = [name for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
@@ -127,7 +127,7 @@ def _signals_as_interrupts() -> Any:
     except ValueError:  # not the main thread: the signals keep their handlers
         pass
     try:
-        yield
+        yield received
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
