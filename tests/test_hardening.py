@@ -825,7 +825,10 @@ def test_ctrl_c_while_evaluating(in_tmp, monkeypatch):
     assert invoke(COS + ["--debug"]).exit_code == 130
 
 
-def test_sigint_during_a_long_export_keeps_the_old_file(tmp_path):
+@pytest.mark.parametrize("name", ["SIGINT", "SIGTERM", "SIGHUP"])
+def test_a_signal_during_a_long_export_keeps_the_old_file(tmp_path, name):
+    """Ctrl-C, `kill` and a closed terminal all stop the export the same way."""
+    number = getattr(signal, name)
     out = tmp_path / "existing.csv"
     out.write_text(OLD)
     process = subprocess.Popen(
@@ -843,14 +846,16 @@ def test_sigint_during_a_long_export_keeps_the_old_file(tmp_path):
         time.sleep(0.3)
         if process.poll() is not None:
             pytest.skip("the export finished before it could be interrupted")
-        process.send_signal(signal.SIGINT)
+        process.send_signal(number)
         stdout, stderr = process.communicate(timeout=60)
     finally:
         if process.poll() is None:
             process.kill()
             process.communicate()
-    # 130, or killed by SIGINT (which a shell reports as 130 too), and quiet.
-    assert process.returncode in (130, -signal.SIGINT), stderr
+    # 128 + the signal (130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP), as a shell reports a
+    # process killed by it, and quiet.
+    assert process.returncode in (128 + number, -number), stderr
+    assert process.returncode == 128 + number or name == "SIGINT"
     assert (stdout, stderr) == ("", "")
     assert out.read_text() == OLD
     assert os.listdir(tmp_path) == ["existing.csv"]

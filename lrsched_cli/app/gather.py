@@ -17,9 +17,8 @@ class Request:
 
         for schedule in schedules:
             if has_lone_surrogate(schedule.label):
-                shown = schedule.label.encode("utf-8", "backslashreplace").decode()
-                raise UsageError(f"{schedule.where}: label must be valid UTF-8 text (received {shown!r}; "
-                                 "an undecodable byte)")
+                raise UsageError(f"{schedule.where}: label must be valid UTF-8 text (received "
+                                 f"{schedule.label!r}; an undecodable byte)")
         check_steps(run.steps, len(schedules))
         self.schedules, self.run, self.name = schedules, run, name
         self.columns = [evaluate(s, run.steps) for s in schedules]

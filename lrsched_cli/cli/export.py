@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import UsageError
+from ..errors import OutputError, UsageError
 from .base import examples, say, to_stdout
 from .kinds import kind_group
 from .options import EXPORT_OPTIONS, output_path, run_flags
@@ -54,10 +54,13 @@ def write_values(schedules: list, columns: list, unit: str, fmt: str, output: st
     if output == "-":
         to_stdout(lambda stream: writer(stream, unit, schedules, columns))
         return
-    from ..io.files import atomic_writer
+    from ..io.files import _display, _reason, atomic_writer
 
-    with atomic_writer(output, "w") as stream:
-        writer(stream, unit, schedules, columns)
+    try:
+        with atomic_writer(output, "w") as stream:
+            writer(stream, unit, schedules, columns)
+    except OSError as exc:  # a full disk midway: the temporary file is already gone
+        raise OutputError(f"{_display(output)}: cannot write: {_reason(exc)}") from None
     say(f"wrote {len(columns[0])} {unit}s x {len(columns)} schedule{'s' if len(columns) != 1 else ''} "
         f"to {output}")
 
