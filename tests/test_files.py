@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lrsched_cli.io import files
+from lrsched_cli.io import _shared, yamlfile
 from lrsched_cli.errors import ConfigError, DataError, OutputError
 from lrsched_cli.io.files import (
     LineDict,
@@ -86,7 +86,7 @@ def test_config_too_big_is_refused_before_reading(monkeypatch):
     def no_open(*args, **kwargs):
         raise AssertionError("the file must not be opened")
 
-    monkeypatch.setattr(files, "open", no_open, raising=False)
+    monkeypatch.setattr(_shared, "open", no_open, raising=False)
     with pytest.raises(ConfigError) as excinfo:
         load_yaml("big.yaml")
     assert message(excinfo) == "big.yaml: file is 3.2 MB; configs are limited to 1.0 MB"
@@ -136,7 +136,7 @@ def test_config_unreadable_simulated(monkeypatch):
     def denied(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(files, "open", denied, raising=False)
+    monkeypatch.setattr(_shared, "open", denied, raising=False)
     with pytest.raises(ConfigError) as excinfo:
         load_yaml("c.yaml")
     assert message(excinfo) == "c.yaml: permission denied"
@@ -281,7 +281,7 @@ def test_billion_laughs_is_refused_quickly():
 
 
 def test_many_alias_uses_are_refused(monkeypatch):
-    monkeypatch.setattr(files, "MAX_YAML_ALIASES", 5)
+    monkeypatch.setattr(yamlfile, "MAX_YAML_ALIASES", 5)
     text = "a: &a 1\nb: [" + ", ".join(["*a"] * 6) + "]\n"
     with pytest.raises(ConfigError) as excinfo:
         loads_yaml(text, name="c.yaml")
@@ -305,7 +305,7 @@ def test_deep_nesting_is_refused():
 
 
 def test_recursion_error_fallback(monkeypatch):
-    monkeypatch.setattr(files, "MAX_YAML_DEPTH", 10**6)
+    monkeypatch.setattr(yamlfile, "MAX_YAML_DEPTH", 10**6)
     with pytest.raises(ConfigError) as excinfo:
         loads_yaml("[" * 600 + "]" * 600, name="c.yaml")
     assert message(excinfo) == "c.yaml: nesting is too deep"
@@ -508,15 +508,15 @@ def test_metric_column_not_found_suggests():
     write("m.csv", "step,train_loss,val_loss\n0,1,2\n")
     with pytest.raises(DataError) as excinfo:
         read_metric_column("m.csv", "val_los")
-    assert message(excinfo) == ("m.csv: no column named 'val_los' (did you mean 'val_loss'?); "
-                                "available columns: 'step', 'train_loss', 'val_loss'")
+    assert message(excinfo) == ("m.csv: no column named 'val_los' (columns: 'step', 'train_loss', "
+                                "'val_loss'); did you mean 'val_loss'?")
     with pytest.raises(DataError) as excinfo:
         read_metric_column("m.csv", "VAL_LOSS")
-    assert "(did you mean 'val_loss'?)" in message(excinfo)
+    assert message(excinfo).endswith("; did you mean 'val_loss'?")
     with pytest.raises(DataError) as excinfo:
         read_metric_column("m.csv", "accuracy")
-    assert message(excinfo) == ("m.csv: no column named 'accuracy'; "
-                                "available columns: 'step', 'train_loss', 'val_loss'")
+    assert message(excinfo) == ("m.csv: no column named 'accuracy' (columns: 'step', 'train_loss', "
+                                "'val_loss')")
 
 
 def test_metric_column_index_out_of_range():
@@ -647,7 +647,7 @@ def test_failing_replace_keeps_old_file(monkeypatch):
     def failing_replace(src, dst):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(files.os, "replace", failing_replace)
+    monkeypatch.setattr(os, "replace", failing_replace)
     with pytest.raises(OutputError) as excinfo:
         atomic_write("out.csv", "new\n")
     assert message(excinfo) == "out.csv: cannot write: no space left on device"
@@ -750,7 +750,7 @@ def test_read_only_target_file():
 
 def test_read_only_target_file_simulated(monkeypatch):
     write("x.csv", "old")
-    monkeypatch.setattr(files.os, "access", lambda path, mode: False)
+    monkeypatch.setattr(os, "access", lambda path, mode: False)
     with pytest.raises(OutputError) as excinfo:
         atomic_write("x.csv", "new")
     assert message(excinfo) == "x.csv: permission denied (the file is read-only)"

@@ -59,7 +59,7 @@ def load_target(target: str, where: str) -> Any:
     except SpecError:
         raise
     except Exception as exc:  # the user's module failed to import: say so in one line
-        raise UsageError(f"{where}: importing {module_name} failed: {type(exc).__name__}: {exc}") from None
+        raise UsageError(f"{where}: importing {module_name} failed: {_failure(exc)}") from None
     if not hasattr(module, attribute):
         raise SpecError(f"{where}: {module_name} has no {attribute!r}")
     return getattr(module, attribute)
@@ -80,7 +80,12 @@ def evaluate_target(target: Any, t: Any, max_lr: float, options: dict, where: st
     try:
         return np.fromiter((float(target(int(i), **options)) for i in t), dtype=np.float64, count=t.size)
     except Exception as exc:
-        raise UsageError(f"{where}: your function failed: {type(exc).__name__}: {exc}") from None
+        raise UsageError(f"{where}: your function failed: {_failure(exc)}") from None
+
+
+def _failure(exc: BaseException) -> str:
+    """The user's exception on one line: its message may span several."""
+    return f"{type(exc).__name__}: {' '.join(str(exc).split())}"
 
 
 def _max_lr_if_wanted(function: Any, max_lr: float) -> dict:
@@ -112,5 +117,5 @@ def _step_scheduler(cls: type, count: int, max_lr: float, options: dict, where: 
                 optimizer.step()
                 scheduler.step()
     except Exception as exc:
-        raise UsageError(f"{where}: {cls.__name__} failed: {type(exc).__name__}: {exc}") from None
+        raise UsageError(f"{where}: {cls.__name__} failed: {_failure(exc)}") from None
     return values

@@ -5,13 +5,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from ..core.engine import DEFAULT_STEPS, Schedule, build
-from ..errors import ConfigError, SpecError
+from ..app.settings import SETTINGS, UNITS, RuleError, check_file_value, resolve
+from ..core.engine import Schedule, build
 from ..core.registry import did_you_mean, format_value
+from ..errors import ConfigError, SpecError
 
-TOP_KEYS = ("steps", "unit", "title", "base_lr", "schedules")
+TOP_KEYS = (*(s.name for s in SETTINGS), "schedules")
 FROM_KEYS = ("from", "base_lr", "metric", "label")
-UNITS = ("epoch", "step")
+
+
+@dataclass
+class ConfigFile:
+    """A config as read: its run settings (checked) and its schedules as written."""
+
+    name: str
+    settings: dict[str, Any]
+    items: list
 
 
 @dataclass
@@ -22,8 +31,9 @@ class Config:
     schedules: list[Schedule]
 
 
-def load_config(path: str | Path, steps: int | None = None, base_lr: float | None = None) -> Config:
-    """Read and check a config file; `steps` from the command line overrides the file's."""
+def read_config(path: str | Path) -> ConfigFile:
+    """Read a config file and check its keys and run settings; the schedules are built later,
+    once the command line has had its say about the settings."""
     from .files import load_yaml
 
     name = str(path)
@@ -37,18 +47,23 @@ def load_config(path: str | Path, steps: int | None = None, base_lr: float | Non
         if key not in TOP_KEYS:
             hint = did_you_mean(key, TOP_KEYS) or f"; allowed: {', '.join(TOP_KEYS)}"
             raise ConfigError(f"{_at(name, data, key)}: unknown key {format_value(key)}{hint}")
-    if steps is None:
-        steps = _file_steps(data, name)
-    unit = data.get("unit", "epoch")
-    if not isinstance(unit, str) or unit not in UNITS:
-        raise ConfigError(f"{_at(name, data, 'unit')}: unit must be one of: {', '.join(UNITS)} "
-                          f"(received {_describe(unit)})")
-    title = data.get("title")
-    if title is not None and not isinstance(title, str):
-        raise ConfigError(f"{_at(name, data, 'title')}: title must be text (received {_describe(title)})")
-    base_lr = data.get("base_lr", base_lr)
-    schedules = build_all(_schedule_list(data, name), steps, name, base_lr=base_lr)
-    return Config(steps=steps, unit=unit, title=title, schedules=schedules)
+    settings = {}
+    for setting in SETTINGS:
+        if setting.name in data:
+            try:
+                settings[setting.name] = check_file_value(setting.name, data[setting.name])
+            except RuleError:
+                raise ConfigError(f"{_at(name, data, setting.name)}: {setting.name} must be {setting.rule} "
+                                  f"(received {_describe(data[setting.name])})") from None
+    return ConfigFile(name, settings, _schedule_list(data, name))
+
+
+def load_config(path: str | Path, steps: int | None = None, base_lr: float | None = None) -> Config:
+    """Read, check and build a config; `steps` and `base_lr` from the command line win over the file's."""
+    file = read_config(path)
+    run = resolve({"steps": steps, "base_lr": base_lr}, file.settings, source=file.name)
+    schedules = build_all(file.items, run.steps, file.name, base_lr=run.base_lr)
+    return Config(steps=run.steps, unit=run.unit, title=run.title, schedules=schedules)
 
 
 def build_all(mappings: Sequence[Any], steps: int, source: str, base_lr: Any = None) -> list[Schedule]:
@@ -94,28 +109,25 @@ def from_framework(item: Any, base_lr: Any, where: str) -> Any:
 
 
 def unique_labels(schedules: list[Schedule]) -> None:
-    """Label repeats get a suffix: cosine, cosine-2, cosine-3."""
-    seen: dict[str, int] = {}
+    """Label repeats get a suffix: cosine, cosine-2, cosine-3.
+
+    Linear in the number of schedules: each label remembers the last suffix it handed out, so
+    a thousand repeats never rescan the suffixes already taken.
+    """
     taken = {s.label for s in schedules}
+    seen: set[str] = set()
+    next_suffix: dict[str, int] = {}
     for schedule in schedules:
-        count = seen.get(schedule.label, 0) + 1
-        seen[schedule.label] = count
-        if count > 1:
-            label = f"{schedule.label}-{count}"
-            while label in taken:
-                count += 1
-                label = f"{schedule.label}-{count}"
-            taken.add(label)
-            schedule.label = label
-
-
-def _file_steps(data: Mapping, name: str) -> int:
-    steps = data.get("steps", DEFAULT_STEPS)
-    if isinstance(steps, bool) or not isinstance(steps, (int, float)) or not float(steps).is_integer() \
-            or steps < 1:
-        raise ConfigError(f"{_at(name, data, 'steps')}: steps must be an integer >= 1 "
-                          f"(received {_describe(steps)})")
-    return int(steps)
+        label = schedule.label
+        if label not in seen:
+            seen.add(label)
+            continue
+        count = next_suffix.get(label, 2)
+        while f"{label}-{count}" in taken:
+            count += 1
+        schedule.label = f"{label}-{count}"
+        taken.add(schedule.label)
+        next_suffix[label] = count + 1
 
 
 def _schedule_list(data: Mapping, name: str) -> list:

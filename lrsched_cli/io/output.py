@@ -1,4 +1,4 @@
-"""Exact CSV and JSON renderings of evaluated schedules (written to any text stream)."""
+"""Exact renderings of evaluated schedules, one writer per format in `WRITERS` (CSV, JSON)."""
 from __future__ import annotations
 
 import csv
@@ -8,7 +8,6 @@ from typing import Any, Sequence, TextIO
 
 from ..core.engine import Schedule
 
-FORMATS = ("csv", "json")
 CHUNK_ROWS = 65536
 
 
@@ -43,6 +42,15 @@ def write_json(stream: TextIO, index_name: str, schedules: Sequence[Schedule],
     }
     json.dump(document, stream, indent=1, allow_nan=False)
     stream.write("\n")
+
+
+def _csv(stream: TextIO, index_name: str, schedules: Sequence[Schedule], columns: Sequence[Any]) -> None:
+    write_csv(stream, index_name, [s.label for s in schedules], columns)
+
+
+#: The writers by format; each takes (stream, index name, schedules, columns).
+WRITERS = {"csv": _csv, "json": write_json}
+FORMATS = tuple(WRITERS)
 
 
 def format_for(path: str, requested: str | None) -> str:

@@ -16,6 +16,11 @@ from ..core.kinds import FREQUENCIES, REGISTRY
 from ..core.registry import Kind
 from ..core.summary import Summary
 
+def plain(text: str | None) -> Text | None:
+    """User text (a label, a title) as rich Text, which rich never reads as markup."""
+    return None if text is None else Text(text)
+
+
 def fmt(value: float) -> str:
     return f"{value:.6g}"
 
@@ -72,10 +77,10 @@ def values_table(labels: Sequence[str], columns: Sequence[Any], rows: Sequence[i
                  title: str | None = None) -> Table:
     """Index, LR per schedule and the change from the previous shown row."""
     with_change = len(labels) <= 3
-    table = Table(title=title, title_justify="left")
-    table.add_column(unit, justify="right", style="dim")
+    table = Table(title=plain(title), title_justify="left")
+    table.add_column(plain(unit), justify="right", style="dim")
     for label in labels:
-        table.add_column(label, justify="right")
+        table.add_column(plain(label), justify="right")
         if with_change:
             table.add_column("change", justify="right", style="dim")
     previous = None
@@ -102,7 +107,7 @@ def summary_table(labels: Sequence[str], summaries: Sequence[Summary], unit: str
     table = Table(title="Summary", title_justify="left")
     table.add_column("", style="bold")
     for label in labels:
-        table.add_column(label, justify="right")
+        table.add_column(plain(label), justify="right")
     for name, heading in Summary.FIELDS:
         cells = []
         for summary in summaries:

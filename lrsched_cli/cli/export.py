@@ -1,0 +1,118 @@
+"""`lrsched export`: every step's learning rate as CSV or JSON, or a runnable snippet (--to)."""
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import OutputError, UsageError
+from .base import examples, say, to_stdout
+from .kinds import kind_group
+from .options import EXPORT_OPTIONS, output_path, run_flags
+
+
+def _export(*, fmt: str | None, output: str | None, to: str | None = None, **values: Any) -> None:
+    from ..app.gather import gather
+
+    flags = run_flags(values)
+    path = output_path(output, "-")
+    if to is None:
+        fmt = check_format(path, fmt)
+    req = gather(flags=flags, **values)
+    refuse_inputs_as_outputs(req, values.get("config"), {"--output": path})
+    if to is not None:
+        write_snippets(req, to, path)
+        return
+    write_values(req.schedules, req.columns, req.unit, fmt, path)
+
+
+def check_format(path: str, fmt: str | None) -> str:
+    from ..io.output import FORMATS, format_for
+
+    fmt = format_for(path, fmt)
+    if fmt not in FORMATS:
+        raise UsageError(f"--format must be one of: {', '.join(FORMATS)} (received {fmt!r})")
+    return fmt
+
+
+def write_snippets(req: Any, to: str, path: str) -> None:
+    from ..frameworks.codegen import snippet
+
+    code = "\n\n".join(snippet(s, to, req.steps) for s in req.schedules) + "\n"
+    if path == "-":
+        to_stdout(lambda stream: stream.write(code))
+        return
+    from ..io.files import atomic_write
+
+    atomic_write(path, code)
+    say(f"wrote {to} code for {len(req.schedules)} schedule(s) to {path}")
+
+
+def write_values(schedules: list, columns: list, unit: str, fmt: str, output: str) -> None:
+    """Write the values in `fmt` to a file, whole or not at all, or to stdout ('-')."""
+    from ..io.output import WRITERS
+
+    writer = WRITERS[fmt]
+    if output == "-":
+        to_stdout(lambda stream: writer(stream, unit, schedules, columns))
+        return
+    from ..io.files import _display, _reason, atomic_writer
+
+    try:
+        with atomic_writer(output, "w") as stream:
+            writer(stream, unit, schedules, columns)
+    except OSError as exc:  # a full disk midway: the temporary file is already gone
+        raise OutputError(f"{_display(output)}: cannot write: {_reason(exc)}") from None
+    say(f"wrote {len(columns[0])} {unit}s x {len(columns)} schedule{'s' if len(columns) != 1 else ''} "
+        f"to {output}")
+
+
+def refuse_inputs_as_outputs(req: Any, config: str | None, outputs: dict[str, str | None]) -> None:
+    """An output that names one of the inputs (the config, a metric file, a python kind's file)
+    would replace what it was made from; so would two outputs naming one file."""
+    from ..io.files import _display
+
+    inputs = [path for path in [config, *_schedule_files(req.schedules)] if path]
+    seen: dict[tuple, str] = {}
+    for option, path in outputs.items():
+        if path is None or path == "-":
+            continue
+        key = _file_key(path)
+        for source in inputs:
+            if key == _file_key(source):
+                raise UsageError(f"{option} {_display(path)} is one of the inputs; "
+                                 "write the output to another file")
+        if key in seen:
+            raise UsageError(f"{option} and {seen[key]} name the same file ({_display(path)}); "
+                             "give each its own")
+        seen[key] = option
+
+
+def _file_key(path: str) -> tuple:
+    import os
+
+    try:
+        st = os.stat(path)
+        return ("inode", st.st_dev, st.st_ino)
+    except (OSError, ValueError):
+        return ("path", os.path.abspath(path))
+
+
+def _schedule_files(schedules: list) -> list[str]:
+    """The files the schedules read: metric files (`file:`) and python targets (`file.py:name`)."""
+    found = []
+    stack = list(schedules)
+    while stack:
+        schedule = stack.pop()
+        stack.extend(schedule.phases)
+        path = schedule.params.get("file")
+        if isinstance(path, str):
+            found.append(path)
+        target = schedule.params.get("target")
+        if isinstance(target, str) and ".py:" in target:
+            found.append(target.rpartition(":")[0])
+    return found
+
+
+kind_group("export", "Write the learning rate of every step as CSV or JSON, from flags or a YAML file.",
+           ["lrsched export cosine --max-lr 0.1 --steps 100 -o cosine.csv",
+            "lrsched export --config configs/decays.yaml --format json -o decays.json"],
+           EXPORT_OPTIONS, _export)
