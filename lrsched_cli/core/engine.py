@@ -21,8 +21,8 @@ from typing import Any, Mapping
 
 from .._lazy import lazy_import
 from ..errors import ExprError, SpecError, UsageError
-from .kinds import REGISTRY, phase_marks, synthetic_loss
-from .registry import HORIZON, Kind, did_you_mean, format_value, is_computed
+from .kinds import REGISTRY, phase_marks, synthetic_loss  # noqa: F401 - phase_marks: public here too
+from .registry import HORIZON, Compose, Kind, did_you_mean, format_value, is_computed
 
 np = lazy_import("numpy")
 
@@ -40,7 +40,7 @@ class Schedule:
     label: str
     where: str
     steps: int | None = None  # a sequence phase's length
-    phases: list["Schedule"] = field(default_factory=list)  # a sequence's phases, a chain's factors
+    phases: list["Schedule"] = field(default_factory=list)  # a composite's children (phases, factors)
     metric: Any = None  # a feedback kind (plateau, greedy): the metric indexed by the run's global step
 
     def to_mapping(self) -> dict[str, Any]:
@@ -56,8 +56,9 @@ class Schedule:
         warmup = self.params["warmup_steps"]
         marks = [warmup] if warmup else []
         own = []
-        if self.kind.name == "sequence":
-            own = phase_marks({"phases": self.phases}, horizon)
+        compose = self.kind.compose
+        if compose is not None and compose.marks is not None:
+            own = compose.marks(self.phases, horizon)
         elif self.kind.marks is not None:
             own = self.kind.marks(self.params, horizon)
         shift = 0 if self.params["warmup_mode"] == "overlay" else warmup
@@ -125,11 +126,9 @@ def build(mapping: Any, horizon: int = DEFAULT_STEPS, where: str = "schedule",
         raise SpecError(f"{where}: label must be one line of text without control characters "
                         f"(received {format_value(label)})")
     schedule = Schedule(kind, params, label, where, steps=steps)
-    if kind.name == "sequence":
-        schedule.phases = _build_phases(params, own_horizon, where)
-    if kind.name == "chain":
-        schedule.phases = _build_factors(params, own_horizon, where)
-    if kind.frequency == "feedback":
+    if kind.compose is not None:
+        schedule.phases = _build_children(kind.compose, params, own_horizon, where)
+    if kind.feedback:
         schedule.metric = _resolve_metric(params, horizon, where)
     return schedule
 
@@ -177,38 +176,27 @@ def _fill_defaults(kind: Kind, params: dict, own_horizon: int) -> None:
             raise RuntimeError(f"{kind.name}.{param.name} has no value")
 
 
-def _build_phases(params: dict, horizon: int, where: str) -> list[Schedule]:
-    phases, start = [], 0
-    raw = params["phases"]
+def _build_children(compose: Compose, params: dict, horizon: int, where: str) -> list[Schedule]:
+    children, start = [], 0
+    raw = params[compose.param]
+    inherit = {name: params[name] for name in compose.inherit}
     for i, mapping in enumerate(raw):
-        here = f"{where}, phase {i + 1}"
-        if i < len(raw) - 1 and "steps" not in mapping:
-            raise SpecError(f"{here}: every phase but the last needs 'steps'")
+        here = f"{where}, {compose.child} {i + 1}"
+        if compose.split and i < len(raw) - 1 and "steps" not in mapping:
+            raise SpecError(f"{here}: every {compose.child} but the last needs 'steps'")
         if _is_feedback(mapping):
-            raise SpecError(f"{here}: {mapping['kind']} cannot be a phase (it needs feedback; PyTorch's "
-                            "SequentialLR refuses it too)")
-        room = max(horizon - start, 1)
-        phase = build(mapping, room, here, inherit={"max_lr": params["max_lr"]}, phase=True)
-        phases.append(phase)
-        start += phase.steps or 0
-    params["phases"] = [p.to_mapping() for p in phases]
-    return phases
-
-
-def _build_factors(params: dict, horizon: int, where: str) -> list[Schedule]:
-    factors = []
-    for i, mapping in enumerate(params["schedules"]):
-        here = f"{where}, factor {i + 1}"
-        if _is_feedback(mapping):
-            raise SpecError(f"{here}: {mapping['kind']} cannot be chained (it needs feedback)")
-        factors.append(build(mapping, horizon, here, inherit={"max_lr": params["max_lr"]}))
-    params["schedules"] = [f.to_mapping() for f in factors]
-    return factors
+            raise SpecError(f"{here}: {mapping['kind']} {compose.refusal}")
+        room = max(horizon - start, 1) if compose.split else horizon
+        child = build(mapping, room, here, inherit=inherit, phase=compose.split)
+        children.append(child)
+        start += child.steps or 0
+    params[compose.param] = [child.to_mapping() for child in children]
+    return children
 
 
 def _is_feedback(mapping: Mapping) -> bool:
     name = mapping.get("kind")
-    return isinstance(name, str) and name in REGISTRY and REGISTRY.get(name).frequency == "feedback"
+    return isinstance(name, str) and name in REGISTRY and REGISTRY.get(name).feedback
 
 
 def _resolve_metric(params: dict, horizon: int, where: str):
@@ -279,10 +267,11 @@ def _evaluate(schedule: Schedule, steps: int) -> Any:
 
 
 def _own_values(schedule: Schedule, count: int, offset: int) -> Any:
-    if schedule.kind.name == "sequence":
-        return _sequence_values(schedule, count)
-    if schedule.kind.name == "chain":
-        return _chain_values(schedule, count)
+    compose = schedule.kind.compose
+    if compose is not None:
+        pieces = ((child, _evaluate(child, length))
+                  for child, length in zip(schedule.phases, _child_lengths(schedule, count)) if length > 0)
+        return compose.combine(schedule.params, count, pieces)
     params = schedule.params
     if schedule.metric is not None:
         params = dict(params, _metric=_metric_window(schedule, count, offset))
@@ -306,23 +295,18 @@ def _metric_window(schedule: Schedule, count: int, offset: int) -> Any:
     return metric[offset:offset + max(count - 1, 0)]
 
 
-def _sequence_values(schedule: Schedule, count: int) -> Any:
-    pieces, start = [], 0
-    for i, phase in enumerate(schedule.phases):
-        last = i == len(schedule.phases) - 1
-        length = count - start if last else min(phase.steps, count - start)
-        if length <= 0:
-            continue
-        pieces.append(_evaluate(phase, length))
+def _child_lengths(schedule: Schedule, count: int) -> list[int]:
+    """Steps each child of a composite is evaluated on: its phase (the last takes the rest), or all."""
+    children = schedule.phases
+    if not schedule.kind.compose.split:
+        return [count] * len(children)
+    lengths, start = [], 0
+    for i, child in enumerate(children):
+        last = i == len(children) - 1
+        length = max(count - start if last else min(child.steps, count - start), 0)
+        lengths.append(length)
         start += length
-    return np.concatenate(pieces) if pieces else np.empty(0, dtype=np.float64)
-
-
-def _chain_values(schedule: Schedule, count: int) -> Any:
-    values = np.full(count, schedule.params["max_lr"], dtype=np.float64)
-    for factor in schedule.phases:
-        values *= _evaluate(factor, count) / factor.params["max_lr"]
-    return values
+    return lengths
 
 
 def _warmup(t: Any, length: int, params: dict, target: float) -> Any:
@@ -384,21 +368,27 @@ def natural_steps(mapping: Mapping[str, Any]) -> int | None:
     """
     if not isinstance(mapping, Mapping):
         return None
+    name = mapping.get("kind")
+    if not isinstance(name, str) or name not in REGISTRY:
+        return None
+    kind = REGISTRY.get(name)
     warmup = mapping.get("warmup_steps", 0)
     warmup = warmup if isinstance(warmup, int) else 0
-    if mapping.get("kind") == "sequence" and isinstance(mapping.get("phases"), list) and mapping["phases"]:
-        phases = mapping["phases"]
-        done = sum(p.get("steps", 0) for p in phases[:-1] if isinstance(p, Mapping)
+    if kind.compose is not None:
+        children = mapping.get(kind.compose.param)
+        if not kind.compose.split or not isinstance(children, list) or not children:
+            return None
+        done = sum(p.get("steps", 0) for p in children[:-1] if isinstance(p, Mapping)
                    and isinstance(p.get("steps", 0), int))
-        last = natural_steps(phases[-1])
+        last = natural_steps(children[-1])
         return warmup + done + last if last else None
-    if mapping.get("kind") == "wsd" and isinstance(mapping.get("stable_steps"), int):
-        return warmup + mapping["stable_steps"] + mapping.get("decay_steps", 0)
-    for key in ("total_steps", "max_update", "cycle_length", "decay_steps", "total_iters"):
-        value = mapping.get(key)
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < 1e9:
-            return warmup + math.ceil(value)
-    return None
+    lengths = [math.ceil(mapping[p.name]) for p in kind.params
+               if p.role == "length" and _is_length(mapping.get(p.name))]
+    return warmup + sum(lengths) if lengths else None
+
+
+def _is_length(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < 1e9
 
 
 def evaluate_mapping(mapping: Mapping[str, Any], steps: int = DEFAULT_STEPS) -> Any:

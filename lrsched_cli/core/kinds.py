@@ -13,7 +13,7 @@ import math
 
 from .._lazy import lazy_import
 from ..errors import ExprError, SpecError
-from .registry import HORIZON, Kind, Param, Registry, derived, format_value, is_computed
+from .registry import HORIZON, Compose, Kind, Param, Registry, derived, format_value, is_computed
 
 np = lazy_import("numpy")
 
@@ -276,7 +276,7 @@ define(
         Param("gamma", "float", "multiplicative factor per decay_steps steps, in (0, 1] to decay",
               gt=0, example=0.95),
         Param("decay_steps", "float", "steps over which the rate is multiplied by gamma (optax "
-              "transition_steps, Keras decay_steps)", default=1.0, gt=0),
+              "transition_steps, Keras decay_steps)", default=1.0, gt=0, role="length"),
         Param("staircase", "bool", "floor the exponent: change in jumps every decay_steps steps",
               default=False),
         Param("end_lr", "float", "where the rate stops: a floor when gamma < 1, a ceiling when "
@@ -317,7 +317,8 @@ define(
         Param("start_factor", "float", "factor of max_lr at t = 0 (torch requires > 0)", default=1 / 3,
               ge=0, le=1),
         Param("end_factor", "float", "factor of max_lr from t = total_iters on", default=1.0, ge=0, le=1),
-        Param("total_iters", "int", "steps to go from start_factor to end_factor", default=5, ge=1),
+        Param("total_iters", "int", "steps to go from start_factor to end_factor", default=5, ge=1,
+              role="length"),
     ),
     evaluate=_linear,
     example={"max_lr": 0.1, "start_factor": 1.0, "end_factor": 0.01, "total_iters": 100},
@@ -365,7 +366,8 @@ define(
     params=(
         MAX_LR,
         Param("max_update", "int", "steps until the rate reaches min_lr (torch total_iters); with "
-              "restarts, the length of the first cycle (timm t_initial)", default=HORIZON, ge=1),
+              "restarts, the length of the first cycle (timm t_initial)", default=HORIZON, ge=1,
+              role="length"),
         Param("power", "float", "degree of the polynomial; smaller decays more slowly at first",
               default=1.0, gt=0),
         MIN_LR,
@@ -427,7 +429,7 @@ define(
     params=(
         MAX_LR,
         Param("cycle_length", "float", "steps from max_lr down to min_lr (torch T_max); may be "
-              "fractional", default=HORIZON, gt=0),
+              "fractional", default=HORIZON, gt=0, role="length"),
         MIN_LR,
         Param("past_end", "choice", "after cycle_length: 'continue' rises again as PyTorch does, "
               "'hold' stays at min_lr as optax and Keras do", default="continue",
@@ -522,7 +524,8 @@ define(
             "T_i = cycle_length * cycle_mult**i",
     params=(
         MAX_LR,
-        Param("cycle_length", "float", "length of the first cycle (torch T_0)", default=HORIZON, gt=0),
+        Param("cycle_length", "float", "length of the first cycle (torch T_0)", default=HORIZON, gt=0,
+              role="length"),
         Param("cycle_mult", "float", "each cycle is cycle_mult times longer than the previous (torch "
               "T_mult)", default=1.0, ge=1),
         MIN_LR,
@@ -582,7 +585,8 @@ define(
             "x = t_cur / T_i in each cycle",
     params=(
         MAX_LR,
-        Param("cycle_length", "float", "length of the first cycle (timm t_initial)", default=HORIZON, gt=0),
+        Param("cycle_length", "float", "length of the first cycle (timm t_initial)", default=HORIZON, gt=0,
+              role="length"),
         MIN_LR,
         Param("lb", "float", "tanh argument at the start of a cycle: more negative starts flatter",
               default=-7.0, ge=-100, le=100),
@@ -720,7 +724,7 @@ define(
             "max_lr/(div_factor*final_div_factor) at total_steps-1",
     params=(
         MAX_LR,
-        Param("total_steps", "int", "length of the cycle", default=HORIZON, ge=2),
+        Param("total_steps", "int", "length of the cycle", default=HORIZON, ge=2, role="length"),
         Param("pct_start", "float", "fraction of the cycle spent rising", default=0.3, ge=0, le=1),
         Param("anneal_strategy", "choice", "shape of each phase", default="cos", choices=("cos", "linear")),
         Param("div_factor", "float", "start at max_lr / div_factor", default=25.0, gt=0),
@@ -997,7 +1001,7 @@ define(
         MAX_LR,
         Param("decay_rate", "float", "how fast the rate falls: at t = decay_steps it is "
               "max_lr / (1 + decay_rate)", ge=0, example=0.5),
-        Param("decay_steps", "float", "steps per unit of decay", default=1.0, gt=0),
+        Param("decay_steps", "float", "steps per unit of decay", default=1.0, gt=0, role="length"),
         Param("staircase", "bool", "floor t / decay_steps: change in jumps", default=False),
     ),
     evaluate=_inverse_time,
@@ -1064,8 +1068,8 @@ define(
     params=(
         MAX_LR,
         Param("stable_steps", "int", "steps held at max_lr (after any warmup)",
-              default=derived("the evaluated steps left after warmup and decay"), ge=0),
-        Param("decay_steps", "int", "steps of the final decay", ge=1, example=20),
+              default=derived("the evaluated steps left after warmup and decay"), ge=0, role="length"),
+        Param("decay_steps", "int", "steps of the final decay", ge=1, example=20, role="length"),
         Param("decay_type", "choice", "shape of the decay: power is 1 - p**decay_power, exp falls "
               "like decay_ratio**p (timm decay_fn)", default="cosine",
               choices=("cosine", "linear", "1-sqrt", "power", "exp")),
@@ -1104,6 +1108,11 @@ define(
 
 # -- sequence ---------------------------------------------------------------------------------
 
+def _concatenate(p, count, pieces):
+    values = [piece for _, piece in pieces]
+    return np.concatenate(values) if values else np.empty(0, dtype=np.float64)
+
+
 define(
     name="sequence",
     summary="run schedules one after another, each on its own clock",
@@ -1116,7 +1125,10 @@ define(
               example=[{"kind": "linear", "steps": 10, "start_factor": 0.01, "end_factor": 1.0,
                         "total_iters": 10}, {"kind": "cosine"}]),
     ),
-    evaluate=None,  # composed by core.evaluate
+    evaluate=None,
+    compose=Compose("phases", "phase", split=True, combine=_concatenate,
+                    refusal="cannot be a phase (it needs feedback; PyTorch's SequentialLR refuses it too)",
+                    marks=lambda phases, horizon: phase_marks({"phases": phases}, horizon)),
     example={"max_lr": 0.1, "phases": [
         {"kind": "linear", "steps": 10, "start_factor": 0.01, "end_factor": 1.0, "total_iters": 10},
         {"kind": "cosine", "min_lr": 0.001}]},
@@ -1134,6 +1146,13 @@ define(
 
 # -- chain ------------------------------------------------------------------------------------
 
+def _product(p, count, pieces):
+    values = np.full(count, p["max_lr"], dtype=np.float64)
+    for factor, piece in pieces:
+        values *= piece / factor.params["max_lr"]
+    return values
+
+
 define(
     name="chain",
     summary="multiply schedules: each contributes its rate as a factor of its max_lr",
@@ -1146,7 +1165,9 @@ define(
               example=[{"kind": "linear", "start_factor": 0.1, "total_iters": 10},
                        {"kind": "exponential", "gamma": 0.97}]),
     ),
-    evaluate=None,  # composed by core.evaluate
+    evaluate=None,
+    compose=Compose("schedules", "factor", split=False, combine=_product,
+                    refusal="cannot be chained (it needs feedback)"),
     example={"max_lr": 0.1, "schedules": [{"kind": "linear", "start_factor": 0.1, "total_iters": 10},
                                           {"kind": "exponential", "gamma": 0.97}]},
     equivalents={
