@@ -27,6 +27,7 @@ from .registry import HORIZON, Compose, Kind, did_you_mean, format_value, is_com
 np = lazy_import("numpy")
 
 DEFAULT_STEPS = 100
+MAX_MARKS = 1000
 RESERVED_KEYS = ("kind", "label")
 PHASE_KEYS = ("steps",)
 
@@ -52,7 +53,8 @@ class Schedule:
         return out
 
     def marks(self, horizon: int) -> list[int]:
-        """Steps where something happens (end of warmup, phases, restarts, milestones)."""
+        """Steps where something happens (end of warmup, phases, restarts, milestones): the first
+        MAX_MARKS of them, since a plot cannot show more apart."""
         warmup = self.params["warmup_steps"]
         marks = [warmup] if warmup else []
         own = []
@@ -63,7 +65,7 @@ class Schedule:
             own = self.kind.marks(self.params, horizon)
         shift = 0 if self.params["warmup_mode"] == "overlay" else warmup
         marks += [shift + m for m in own]
-        return sorted({m for m in marks if 0 < m < horizon})
+        return sorted({m for m in marks if 0 < m < horizon})[:MAX_MARKS]
 
 
 # -- building ---------------------------------------------------------------------------------
@@ -79,6 +81,8 @@ def build(mapping: Any, horizon: int = DEFAULT_STEPS, where: str = "schedule",
         raise SpecError(f"{where}: a schedule must be a mapping with a 'kind' (received {format_value(mapping)})")
     if "kind" not in mapping:
         raise SpecError(f"{where}: missing 'kind'; see 'lrsched list'")
+    if inherit is None:  # the whole schedule, not a part of one (parts inherit): bound it first
+        _check_parts(mapping, where)
     try:
         kind = REGISTRY.get(mapping["kind"])
     except SpecError as exc:
@@ -131,6 +135,28 @@ def build(mapping: Any, horizon: int = DEFAULT_STEPS, where: str = "schedule",
     if kind.feedback:
         schedule.metric = _resolve_metric(params, horizon, where)
     return schedule
+
+
+def _check_parts(mapping: Mapping, where: str) -> None:
+    """Refuse a composite with too many parts or levels before building any (iteratively: the
+    walk itself must not hit the recursion limit)."""
+    stack, parts = [(mapping, 1)], -1  # the parts, not the composite itself
+    while stack:
+        node, depth = stack.pop()
+        parts += 1
+        if parts > MAX_PARTS:
+            raise SpecError(f"{where}: more than {MAX_PARTS:,} schedules in one composite, the limit; use "
+                            "fewer parts (one piecewise or multistep schedule holds many steps)")
+        name = node.get("kind")
+        compose = REGISTRY.get(name).compose if isinstance(name, str) and name in REGISTRY else None
+        if compose is None:
+            continue
+        if depth > MAX_NESTING:
+            raise SpecError(f"{where}: composites nested more than {MAX_NESTING} levels deep, the limit; "
+                            "flatten them (a sequence of sequences is one sequence)")
+        children = node.get(compose.param)
+        if isinstance(children, (list, tuple)):
+            stack.extend((child, depth + 1) for child in children if isinstance(child, Mapping))
 
 
 def _reject_unknown(kind: Kind, values: Mapping, where: str, phase: bool) -> None:
@@ -228,7 +254,7 @@ def evaluate(schedule: Schedule, steps: int) -> Any:
     Parameters that pass their checks can still overflow together (exponential with gamma 10
     over 1000 steps reaches inf): such a schedule is refused, naming the first bad step.
     """
-    check_steps(steps)
+    check_run([schedule], steps)
     with np.errstate(all="ignore"):  # overflow is reported below, not as a RuntimeWarning
         values = _evaluate(schedule, steps)
     check_finite(schedule, values)
@@ -254,16 +280,24 @@ def _evaluate(schedule: Schedule, steps: int) -> Any:
     if warmup == 0:
         return _own_values(schedule, steps, offset=0)
     rest = max(steps - warmup, 0)
+    count = _own_count(params, steps)
     if params["warmup_mode"] == "overlay":  # the clock runs through the warmup: drop its first values
-        wanted = warmup + (rest if rest or params["warmup_target"] == "max_lr" else 1)
-        own = _own_values(schedule, wanted, offset=0)[warmup:]
+        own = _own_values(schedule, count, offset=0)[warmup:]
     else:
-        own = _own_values(schedule, rest, offset=warmup)
-        if not own.size and params["warmup_target"] == "schedule":
-            own = _own_values(schedule, 1, offset=warmup)
+        own = _own_values(schedule, count, offset=warmup)
     target = params["max_lr"] if params["warmup_target"] == "max_lr" else own[0]
     t = np.arange(min(warmup, steps), dtype=np.float64)
     return np.concatenate([_warmup(t, warmup, params, target), own[:rest]])
+
+
+def _own_count(params: dict, steps: int) -> int:
+    """Steps of the schedule's own clock that `steps` in all need (a warmup rising to the
+    schedule's value needs its first value even when the warmup fills the steps)."""
+    warmup = params["warmup_steps"]
+    rest = max(steps - warmup, 0)
+    if not rest and params["warmup_target"] == "schedule":
+        rest = 1
+    return warmup + rest if params["warmup_mode"] == "overlay" else rest
 
 
 def _own_values(schedule: Schedule, count: int, offset: int) -> Any:
@@ -342,8 +376,7 @@ def available_memory() -> int:
 
 def check_steps(steps: Any, columns: int = 1) -> int:
     """Refuse a step count that is not a positive integer or would not fit in memory."""
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise UsageError(f"steps must be an integer >= 1 (received {format_value(steps)})")
+    _check_count(steps)
     need = memory_needed(steps, columns)
     limit = int(available_memory() * MAX_BYTES_FRACTION)
     if need > limit:
@@ -352,12 +385,97 @@ def check_steps(steps: Any, columns: int = 1) -> int:
     return steps
 
 
+def _check_count(steps: Any) -> None:
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        raise UsageError(f"steps must be an integer >= 1 (received {format_value(steps)})")
+
+
 def _human(size: float) -> str:
     for unit in ("B", "KB", "MB", "GB", "TB"):
         if size < 1000 or unit == "TB":
             return f"{size:.1f} {unit}" if unit != "B" else f"{int(size)} B"
         size /= 1000
     return f"{size:.1f} PB"  # pragma: no cover
+
+
+#: Values the kinds inside one schedule may compute in all, beyond twice its steps (about 10 ns
+#: each): a chain of F factors computes F values per step, so F x steps is bounded, not steps alone.
+MAX_VALUES = 200_000_000
+#: Schedules inside one composite (children, grandchildren, ...) and levels of nested composites:
+#: building walks every one, and YAML aliases can repeat a list exponentially.
+MAX_PARTS = 10_000
+MAX_NESTING = 32
+_WARMUP_ARRAYS = 4  # the warmup's clock and its formula's temporaries
+_OVERHEAD = 1 << 16  # bytes of small objects (parameters, lists, scalars) each kind's evaluation makes
+
+
+@dataclass(frozen=True)
+class Cost:
+    """What evaluating takes, estimated before doing it."""
+
+    bytes: int  # peak memory, the results included: an upper bound
+    values: int  # values the kinds compute, a composite's parts included: the time grows with it
+    arrays: float  # bytes as float64 arrays of the evaluated length (for messages)
+
+
+def cost(schedule: Schedule, steps: int) -> Cost:
+    """The cost of `evaluate(schedule, steps)`, computed from the built schedule alone."""
+    params = schedule.params
+    warmup = params["warmup_steps"]
+    if not warmup:
+        size, values = _own_cost(schedule, steps)
+    else:
+        size, values = _own_cost(schedule, _own_count(params, steps))
+        shown = min(warmup, steps)
+        size += 8 * (_WARMUP_ARRAYS * shown + steps)  # the warmup, then the concatenated result
+        values += shown
+    return Cost(size, values, size / (8 * steps))
+
+
+def _own_cost(schedule: Schedule, count: int) -> tuple[int, int]:
+    if schedule.kind.compose is None:
+        arrays = 1 + schedule.kind.working_arrays(schedule.params)  # 1: the clock t
+        return int(8 * count * arrays) + _OVERHEAD, count
+    size = values = 0
+    for child, length in zip(schedule.phases, _child_lengths(schedule, count)):
+        if length > 0:
+            part = cost(child, length)
+            size, values = max(size, part.bytes), values + part.values
+    return size + 16 * count, values  # beside the largest child: what is combined so far, the result
+
+
+def run_cost(schedules: list[Schedule], steps: int) -> Cost:
+    """The cost of evaluating `schedules` one after another and keeping every result."""
+    costs = [cost(s, steps) for s in schedules]
+    held = 8 * steps * len(costs)
+    size = held + max((c.bytes - 8 * steps for c in costs), default=0)
+    return Cost(size, sum(c.values for c in costs), size / (8 * steps))
+
+
+def check_run(schedules: list[Schedule], steps: int) -> None:
+    """Refuse, before anything is allocated, a run whose schedules would not fit in memory together
+    or whose composites would compute too many values. Raises UsageError naming the limit."""
+    _check_count(steps)
+    for schedule in schedules:
+        _check_values(schedule, cost(schedule, steps), steps)
+    need = run_cost(schedules, steps)
+    limit = int(available_memory() * MAX_BYTES_FRACTION)
+    if need.bytes > limit:
+        count = len(schedules)
+        what = f"{schedules[0].where}: {steps:,} steps" if count == 1 else f"{count:,} schedules x {steps:,} steps"
+        raise UsageError(f"{what} would need about {_human(need.bytes)} of memory ({need.arrays:,.0f} arrays "
+                         f"of the steps at once); {_human(limit)} is available: use fewer steps"
+                         f"{' or fewer schedules' if count > 1 else ' or a smaller schedule'}")
+
+
+def _check_values(schedule: Schedule, need: Cost, steps: int) -> None:
+    if need.values <= max(MAX_VALUES, 2 * steps):
+        return
+    compose = schedule.kind.compose
+    parts = f"{compose.child}s" if compose is not None else "parts"
+    raise UsageError(f"{schedule.where}: its {parts} would compute {need.values:,} values for {steps:,} "
+                     f"steps, more than the limit of {MAX_VALUES:,} (a few seconds); use fewer {parts} "
+                     f"or fewer steps")
 
 
 def natural_steps(mapping: Mapping[str, Any]) -> int | None:

@@ -10,6 +10,7 @@ PyTorch's so that values agree to floating-point noise.
 from __future__ import annotations
 
 import math
+from collections import deque
 
 from .._lazy import lazy_import
 from ..errors import ExprError, SpecError
@@ -91,6 +92,7 @@ define(
     formula="lr(t) = max_lr",
     params=(MAX_LR,),
     evaluate=_constant,
+    arrays=2,
     jumps=True,
     example={"max_lr": 0.1},
     equivalents={
@@ -113,7 +115,7 @@ def _step(t, p):
 
 
 def _step_marks(p, horizon):
-    return list(range(p["step_size"], horizon, p["step_size"]))[:200]
+    return list(range(p["step_size"], horizon, p["step_size"])[:200])  # slice the range: lazily
 
 
 define(
@@ -127,6 +129,7 @@ define(
         GAMMA,
     ),
     evaluate=_step,
+    arrays=3,
     jumps=True,
     marks=_step_marks,
     example={"max_lr": 0.1, "step_size": 30, "gamma": 0.1},
@@ -170,6 +173,7 @@ define(
         GAMMA,
     ),
     evaluate=_multistep,
+    arrays=3,
     jumps=True,
     marks=lambda p, horizon: sorted(set(p["milestones"])),
     example={"max_lr": 0.1, "milestones": [30, 60, 80], "gamma": 0.1},
@@ -238,6 +242,7 @@ define(
               "or after (from t == knot + 1, Keras)", default="at", choices=("at", "after")),
     ),
     evaluate=_piecewise,
+    arrays=lambda p: 4 if p["interpolation"] == "constant" else 10,
     check=_check_piecewise,
     marks=_piecewise_marks,
     example={"max_lr": 0.1, "knots": [0, 30, 60], "factors": [1.0, 0.1, 0.01]},
@@ -283,6 +288,7 @@ define(
               "gamma >= 1 (optax end_value); none = no bound", default=None, ge=0),
     ),
     evaluate=_exponential,
+    arrays=4,
     example={"max_lr": 0.1, "gamma": 0.95},
     equivalents={
         "torch": "ExponentialLR(opt, gamma) (decay_steps = 1)",
@@ -321,6 +327,7 @@ define(
               role="length"),
     ),
     evaluate=_linear,
+    arrays=2,
     example={"max_lr": 0.1, "start_factor": 1.0, "end_factor": 0.01, "total_iters": 100},
     equivalents={
         "torch": "LinearLR(opt, start_factor, end_factor, total_iters)",
@@ -338,7 +345,7 @@ def _polynomial(t, p):
     length, top = p["max_update"], p["max_lr"]
     if p["past_end"] == "stretch":  # Keras cycle=True: the horizon grows to the next multiple
         frac = 1.0 - t / (length * np.maximum(np.ceil(t / length), 1.0))
-    elif (p["cycle_limit"], p["cycle_mult"], p["cycle_decay"], p["k_decay"]) == (1, 1.0, 1.0, 1.0):
+    elif not _has_cycles(p):
         frac = 1.0 - np.minimum(t, length) / length
     else:  # timm PolyLRScheduler: restarts, each peak cycle_decay times the previous
         index, t_cur, t_i = _restart_cycles(t, length, p["cycle_mult"])
@@ -349,10 +356,14 @@ def _polynomial(t, p):
     return p["min_lr"] + (top - p["min_lr"]) * frac ** p["power"]
 
 
+def _has_cycles(p: dict) -> bool:
+    """timm's restarts, peak decay or time warp: the general path."""
+    return (p["cycle_limit"], p["cycle_mult"], p["cycle_decay"], p["k_decay"]) != (1, 1.0, 1.0, 1.0)
+
+
 def _check_polynomial(p: dict, where: str) -> None:
     check_min_below_max(p, where)
-    cycles = (p["cycle_limit"], p["cycle_mult"], p["cycle_decay"], p["k_decay"]) != (1, 1.0, 1.0, 1.0)
-    if p["past_end"] == "stretch" and cycles:
+    if p["past_end"] == "stretch" and _has_cycles(p):
         raise rule_error(where, "past_end stretch takes no cycle_limit, cycle_mult, cycle_decay or "
                          "k_decay", cycle_limit=p["cycle_limit"], cycle_mult=p["cycle_mult"],
                          cycle_decay=p["cycle_decay"], k_decay=p["k_decay"])
@@ -384,6 +395,7 @@ define(
               "cycle=True)", default="hold", choices=("hold", "stretch")),
     ),
     evaluate=_polynomial,
+    arrays=lambda p: 9 if p["past_end"] == "hold" and _has_cycles(p) else 3,
     check=_check_polynomial,
     example={"max_lr": 0.1, "max_update": 100, "power": 2.0},
     equivalents={
@@ -438,6 +450,7 @@ define(
               "(optax exponent)", default=1.0, gt=0),
     ),
     evaluate=_cosine,
+    arrays=2,
     check=check_min_below_max,
     example={"max_lr": 0.1, "cycle_length": 100, "min_lr": 0.001},
     equivalents={
@@ -540,6 +553,7 @@ define(
               "longer (timm k_decay)", default=1.0, gt=0),
     ),
     evaluate=_cosine_restarts,
+    arrays=8,
     check=check_min_below_max,
     marks=_restart_marks,
     example={"max_lr": 0.1, "cycle_length": 10, "cycle_mult": 2, "min_lr": 0.001},
@@ -598,6 +612,7 @@ define(
         Param("cycle_limit", "int", "number of cycles before min_lr is held", default=1, ge=1),
     ),
     evaluate=_tanh,
+    arrays=9,
     check=_check_tanh,
     marks=lambda p, horizon: _restart_marks(p, horizon)[: max(p["cycle_limit"] - 1, 0)],
     example={"max_lr": 0.1, "cycle_length": 100, "min_lr": 0.001},
@@ -657,6 +672,7 @@ define(
         Param("gamma", "float", "exp_range: amplitude factor per step", default=1.0, gt=0, le=1),
     ),
     evaluate=_cyclic,
+    arrays=7,
     check=_check_cyclic,
     example={"min_lr": 0.001, "max_lr": 0.1, "step_size_up": 20, "mode": "triangular2"},
     equivalents={
@@ -734,6 +750,7 @@ define(
               "annealing (fast.ai style)", default=False),
     ),
     evaluate=_onecycle,
+    arrays=7,
     check=_check_onecycle,
     example={"max_lr": 0.1, "total_steps": 100},
     equivalents={
@@ -817,6 +834,7 @@ define(
         *FEEDBACK_PARAMS,
     ),
     evaluate=_plateau,
+    arrays=6,
     jumps=True,
     check=check_min_below_max,
     example={"max_lr": 0.1, "patience": 5, "factor": 0.5},
@@ -853,7 +871,9 @@ def _greedy(t, p):
     best = math.inf if mode_min else -math.inf
     bad = good = cooldown = hold = 0
     resets = p["reset_start"]
-    window: list[float] = []
+    # A running sum over a deque: the same additions and subtractions, in the same order, as
+    # transformers' StreamingAverage (whose list.pop(0) makes a long window quadratic).
+    window: deque[float] = deque()
     total = 0.0
     out = np.empty(n, dtype=np.float64)
     for i in range(n):
@@ -865,7 +885,7 @@ def _greedy(t, p):
             window.append(current)
             total += current
             if len(window) > p["window_size"]:
-                total -= window.pop(0)
+                total -= window.popleft()
             current = total / len(window)
         if cooldown > 0:
             cooldown -= 1
@@ -897,7 +917,8 @@ def _greedy(t, p):
                 if resets <= 0:  # back to the start
                     lr, best = start, (math.inf if mode_min else -math.inf)
                     good = hold = 0
-                    resets, window, total = p["reset_start"], [], 0.0
+                    resets, total = p["reset_start"], 0.0
+                    window.clear()
             cooldown, bad = p["cooldown"], 0
     return out
 
@@ -932,6 +953,7 @@ define(
         *FEEDBACK_PARAMS,
     ),
     evaluate=_greedy,
+    arrays=6,
     jumps=True,
     example={"start_lr": 0.01, "max_lr": 0.05, "patience": 3, "factor": 0.9},
     equivalents={
@@ -970,6 +992,7 @@ define(
               default=derived("warmup_steps, or 10000 without warmup"), gt=0),
     ),
     evaluate=_inverse_sqrt,
+    arrays=3,
     fill=_fill_timescale,
     example={"max_lr": 0.001, "warmup_steps": 10, "timescale": 10},
     equivalents={
@@ -1005,6 +1028,7 @@ define(
         Param("staircase", "bool", "floor t / decay_steps: change in jumps", default=False),
     ),
     evaluate=_inverse_time,
+    arrays=4,
     example={"max_lr": 0.1, "decay_rate": 0.5, "decay_steps": 10},
     equivalents={
         "torch": "LambdaLR(opt, lambda t: 1 / (1 + decay_rate * t / decay_steps))",
@@ -1086,6 +1110,7 @@ define(
         Param("stable_power", "float", "exponent of the power stable phase", default=0.5, gt=0),
     ),
     evaluate=_wsd,
+    arrays=6,
     fill=_fill_wsd,
     check=_check_wsd,
     example={"max_lr": 0.001, "warmup_steps": 10, "stable_steps": 70, "decay_steps": 20,
@@ -1201,6 +1226,12 @@ def _check_expr(p: dict, where: str) -> None:
         raise ExprError(f"{where}: {str(exc).removeprefix('expr: ')}") from None
 
 
+def _expr_arrays(p: dict) -> float:
+    from .expr import compile_expr
+
+    return compile_expr(p["expr"], [*_expr_env(p), "t"]).arrays
+
+
 def _expr(t, p):
     from .expr import compile_expr
 
@@ -1227,6 +1258,7 @@ define(
               "... * f(t) (torch MultiplicativeLR)", default=False),
     ),
     evaluate=_expr,
+    arrays=_expr_arrays,
     check=_check_expr,
     extra_numeric=True,
     example={"expr": "max_lr * gamma**t", "max_lr": 0.1, "gamma": 0.95},
