@@ -21,12 +21,13 @@ from typing import Any, Mapping
 
 from .._lazy import lazy_import
 from ..errors import ExprError, SpecError, UsageError
-from .kinds import REGISTRY, phase_marks, synthetic_loss
-from .registry import HORIZON, Kind, did_you_mean, format_value, is_computed
+from .kinds import REGISTRY, phase_marks, synthetic_loss  # noqa: F401 - phase_marks: public here too
+from .registry import HORIZON, Compose, Kind, did_you_mean, format_value, is_computed
 
 np = lazy_import("numpy")
 
 DEFAULT_STEPS = 100
+MAX_MARKS = 1000
 RESERVED_KEYS = ("kind", "label")
 PHASE_KEYS = ("steps",)
 
@@ -40,7 +41,7 @@ class Schedule:
     label: str
     where: str
     steps: int | None = None  # a sequence phase's length
-    phases: list["Schedule"] = field(default_factory=list)  # a sequence's phases, a chain's factors
+    phases: list["Schedule"] = field(default_factory=list)  # a composite's children (phases, factors)
     metric: Any = None  # a feedback kind (plateau, greedy): the metric indexed by the run's global step
 
     def to_mapping(self) -> dict[str, Any]:
@@ -52,17 +53,19 @@ class Schedule:
         return out
 
     def marks(self, horizon: int) -> list[int]:
-        """Steps where something happens (end of warmup, phases, restarts, milestones)."""
+        """Steps where something happens (end of warmup, phases, restarts, milestones): the first
+        MAX_MARKS of them, since a plot cannot show more apart."""
         warmup = self.params["warmup_steps"]
         marks = [warmup] if warmup else []
         own = []
-        if self.kind.name == "sequence":
-            own = phase_marks({"phases": self.phases}, horizon)
+        compose = self.kind.compose
+        if compose is not None and compose.marks is not None:
+            own = compose.marks(self.phases, horizon)
         elif self.kind.marks is not None:
             own = self.kind.marks(self.params, horizon)
         shift = 0 if self.params["warmup_mode"] == "overlay" else warmup
         marks += [shift + m for m in own]
-        return sorted({m for m in marks if 0 < m < horizon})
+        return sorted({m for m in marks if 0 < m < horizon})[:MAX_MARKS]
 
 
 # -- building ---------------------------------------------------------------------------------
@@ -78,6 +81,8 @@ def build(mapping: Any, horizon: int = DEFAULT_STEPS, where: str = "schedule",
         raise SpecError(f"{where}: a schedule must be a mapping with a 'kind' (received {format_value(mapping)})")
     if "kind" not in mapping:
         raise SpecError(f"{where}: missing 'kind'; see 'lrsched list'")
+    if inherit is None:  # the whole schedule, not a part of one (parts inherit): bound it first
+        _check_parts(mapping, where)
     try:
         kind = REGISTRY.get(mapping["kind"])
     except SpecError as exc:
@@ -125,13 +130,33 @@ def build(mapping: Any, horizon: int = DEFAULT_STEPS, where: str = "schedule",
         raise SpecError(f"{where}: label must be one line of text without control characters "
                         f"(received {format_value(label)})")
     schedule = Schedule(kind, params, label, where, steps=steps)
-    if kind.name == "sequence":
-        schedule.phases = _build_phases(params, own_horizon, where)
-    if kind.name == "chain":
-        schedule.phases = _build_factors(params, own_horizon, where)
-    if kind.frequency == "feedback":
+    if kind.compose is not None:
+        schedule.phases = _build_children(kind.compose, params, own_horizon, where)
+    if kind.feedback:
         schedule.metric = _resolve_metric(params, horizon, where)
     return schedule
+
+
+def _check_parts(mapping: Mapping, where: str) -> None:
+    """Refuse a composite with too many parts or levels before building any (iteratively: the
+    walk itself must not hit the recursion limit)."""
+    stack, parts = [(mapping, 1)], -1  # the parts, not the composite itself
+    while stack:
+        node, depth = stack.pop()
+        parts += 1
+        if parts > MAX_PARTS:
+            raise SpecError(f"{where}: more than {MAX_PARTS:,} schedules in one composite, the limit; use "
+                            "fewer parts (one piecewise or multistep schedule holds many steps)")
+        name = node.get("kind")
+        compose = REGISTRY.get(name).compose if isinstance(name, str) and name in REGISTRY else None
+        if compose is None:
+            continue
+        if depth > MAX_NESTING:
+            raise SpecError(f"{where}: composites nested more than {MAX_NESTING} levels deep, the limit; "
+                            "flatten them (a sequence of sequences is one sequence)")
+        children = node.get(compose.param)
+        if isinstance(children, (list, tuple)):
+            stack.extend((child, depth + 1) for child in children if isinstance(child, Mapping))
 
 
 def _reject_unknown(kind: Kind, values: Mapping, where: str, phase: bool) -> None:
@@ -177,38 +202,27 @@ def _fill_defaults(kind: Kind, params: dict, own_horizon: int) -> None:
             raise RuntimeError(f"{kind.name}.{param.name} has no value")
 
 
-def _build_phases(params: dict, horizon: int, where: str) -> list[Schedule]:
-    phases, start = [], 0
-    raw = params["phases"]
+def _build_children(compose: Compose, params: dict, horizon: int, where: str) -> list[Schedule]:
+    children, start = [], 0
+    raw = params[compose.param]
+    inherit = {name: params[name] for name in compose.inherit}
     for i, mapping in enumerate(raw):
-        here = f"{where}, phase {i + 1}"
-        if i < len(raw) - 1 and "steps" not in mapping:
-            raise SpecError(f"{here}: every phase but the last needs 'steps'")
+        here = f"{where}, {compose.child} {i + 1}"
+        if compose.split and i < len(raw) - 1 and "steps" not in mapping:
+            raise SpecError(f"{here}: every {compose.child} but the last needs 'steps'")
         if _is_feedback(mapping):
-            raise SpecError(f"{here}: {mapping['kind']} cannot be a phase (it needs feedback; PyTorch's "
-                            "SequentialLR refuses it too)")
-        room = max(horizon - start, 1)
-        phase = build(mapping, room, here, inherit={"max_lr": params["max_lr"]}, phase=True)
-        phases.append(phase)
-        start += phase.steps or 0
-    params["phases"] = [p.to_mapping() for p in phases]
-    return phases
-
-
-def _build_factors(params: dict, horizon: int, where: str) -> list[Schedule]:
-    factors = []
-    for i, mapping in enumerate(params["schedules"]):
-        here = f"{where}, factor {i + 1}"
-        if _is_feedback(mapping):
-            raise SpecError(f"{here}: {mapping['kind']} cannot be chained (it needs feedback)")
-        factors.append(build(mapping, horizon, here, inherit={"max_lr": params["max_lr"]}))
-    params["schedules"] = [f.to_mapping() for f in factors]
-    return factors
+            raise SpecError(f"{here}: {mapping['kind']} {compose.refusal}")
+        room = max(horizon - start, 1) if compose.split else horizon
+        child = build(mapping, room, here, inherit=inherit, phase=compose.split)
+        children.append(child)
+        start += child.steps or 0
+    params[compose.param] = [child.to_mapping() for child in children]
+    return children
 
 
 def _is_feedback(mapping: Mapping) -> bool:
     name = mapping.get("kind")
-    return isinstance(name, str) and name in REGISTRY and REGISTRY.get(name).frequency == "feedback"
+    return isinstance(name, str) and name in REGISTRY and REGISTRY.get(name).feedback
 
 
 def _resolve_metric(params: dict, horizon: int, where: str):
@@ -240,7 +254,7 @@ def evaluate(schedule: Schedule, steps: int) -> Any:
     Parameters that pass their checks can still overflow together (exponential with gamma 10
     over 1000 steps reaches inf): such a schedule is refused, naming the first bad step.
     """
-    check_steps(steps)
+    check_run([schedule], steps)
     with np.errstate(all="ignore"):  # overflow is reported below, not as a RuntimeWarning
         values = _evaluate(schedule, steps)
     check_finite(schedule, values)
@@ -266,23 +280,32 @@ def _evaluate(schedule: Schedule, steps: int) -> Any:
     if warmup == 0:
         return _own_values(schedule, steps, offset=0)
     rest = max(steps - warmup, 0)
+    count = _own_count(params, steps)
     if params["warmup_mode"] == "overlay":  # the clock runs through the warmup: drop its first values
-        wanted = warmup + (rest if rest or params["warmup_target"] == "max_lr" else 1)
-        own = _own_values(schedule, wanted, offset=0)[warmup:]
+        own = _own_values(schedule, count, offset=0)[warmup:]
     else:
-        own = _own_values(schedule, rest, offset=warmup)
-        if not own.size and params["warmup_target"] == "schedule":
-            own = _own_values(schedule, 1, offset=warmup)
+        own = _own_values(schedule, count, offset=warmup)
     target = params["max_lr"] if params["warmup_target"] == "max_lr" else own[0]
     t = np.arange(min(warmup, steps), dtype=np.float64)
     return np.concatenate([_warmup(t, warmup, params, target), own[:rest]])
 
 
+def _own_count(params: dict, steps: int) -> int:
+    """Steps of the schedule's own clock that `steps` in all need (a warmup rising to the
+    schedule's value needs its first value even when the warmup fills the steps)."""
+    warmup = params["warmup_steps"]
+    rest = max(steps - warmup, 0)
+    if not rest and params["warmup_target"] == "schedule":
+        rest = 1
+    return warmup + rest if params["warmup_mode"] == "overlay" else rest
+
+
 def _own_values(schedule: Schedule, count: int, offset: int) -> Any:
-    if schedule.kind.name == "sequence":
-        return _sequence_values(schedule, count)
-    if schedule.kind.name == "chain":
-        return _chain_values(schedule, count)
+    compose = schedule.kind.compose
+    if compose is not None:
+        pieces = ((child, _evaluate(child, length))
+                  for child, length in zip(schedule.phases, _child_lengths(schedule, count)) if length > 0)
+        return compose.combine(schedule.params, count, pieces)
     params = schedule.params
     if schedule.metric is not None:
         params = dict(params, _metric=_metric_window(schedule, count, offset))
@@ -306,23 +329,18 @@ def _metric_window(schedule: Schedule, count: int, offset: int) -> Any:
     return metric[offset:offset + max(count - 1, 0)]
 
 
-def _sequence_values(schedule: Schedule, count: int) -> Any:
-    pieces, start = [], 0
-    for i, phase in enumerate(schedule.phases):
-        last = i == len(schedule.phases) - 1
-        length = count - start if last else min(phase.steps, count - start)
-        if length <= 0:
-            continue
-        pieces.append(_evaluate(phase, length))
+def _child_lengths(schedule: Schedule, count: int) -> list[int]:
+    """Steps each child of a composite is evaluated on: its phase (the last takes the rest), or all."""
+    children = schedule.phases
+    if not schedule.kind.compose.split:
+        return [count] * len(children)
+    lengths, start = [], 0
+    for i, child in enumerate(children):
+        last = i == len(children) - 1
+        length = max(count - start if last else min(child.steps, count - start), 0)
+        lengths.append(length)
         start += length
-    return np.concatenate(pieces) if pieces else np.empty(0, dtype=np.float64)
-
-
-def _chain_values(schedule: Schedule, count: int) -> Any:
-    values = np.full(count, schedule.params["max_lr"], dtype=np.float64)
-    for factor in schedule.phases:
-        values *= _evaluate(factor, count) / factor.params["max_lr"]
-    return values
+    return lengths
 
 
 def _warmup(t: Any, length: int, params: dict, target: float) -> Any:
@@ -358,14 +376,18 @@ def available_memory() -> int:
 
 def check_steps(steps: Any, columns: int = 1) -> int:
     """Refuse a step count that is not a positive integer or would not fit in memory."""
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise UsageError(f"steps must be an integer >= 1 (received {format_value(steps)})")
+    _check_count(steps)
     need = memory_needed(steps, columns)
     limit = int(available_memory() * MAX_BYTES_FRACTION)
     if need > limit:
         raise UsageError(f"steps={steps} would need about {_human(need)} of memory; "
                          f"{_human(limit)} is available")
     return steps
+
+
+def _check_count(steps: Any) -> None:
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        raise UsageError(f"steps must be an integer >= 1 (received {format_value(steps)})")
 
 
 def _human(size: float) -> str:
@@ -376,6 +398,86 @@ def _human(size: float) -> str:
     return f"{size:.1f} PB"  # pragma: no cover
 
 
+#: Values the kinds inside one schedule may compute in all, beyond twice its steps (about 10 ns
+#: each): a chain of F factors computes F values per step, so F x steps is bounded, not steps alone.
+MAX_VALUES = 200_000_000
+#: Schedules inside one composite (children, grandchildren, ...) and levels of nested composites:
+#: building walks every one, and YAML aliases can repeat a list exponentially.
+MAX_PARTS = 10_000
+MAX_NESTING = 32
+_WARMUP_ARRAYS = 4  # the warmup's clock and its formula's temporaries
+_OVERHEAD = 1 << 16  # bytes of small objects (parameters, lists, scalars) each kind's evaluation makes
+
+
+@dataclass(frozen=True)
+class Cost:
+    """What evaluating takes, estimated before doing it."""
+
+    bytes: int  # peak memory, the results included: an upper bound
+    values: int  # values the kinds compute, a composite's parts included: the time grows with it
+    arrays: float  # bytes as float64 arrays of the evaluated length (for messages)
+
+
+def cost(schedule: Schedule, steps: int) -> Cost:
+    """The cost of `evaluate(schedule, steps)`, computed from the built schedule alone."""
+    params = schedule.params
+    warmup = params["warmup_steps"]
+    if not warmup:
+        size, values = _own_cost(schedule, steps)
+    else:
+        size, values = _own_cost(schedule, _own_count(params, steps))
+        shown = min(warmup, steps)
+        size += 8 * (_WARMUP_ARRAYS * shown + steps)  # the warmup, then the concatenated result
+        values += shown
+    return Cost(size, values, size / (8 * steps))
+
+
+def _own_cost(schedule: Schedule, count: int) -> tuple[int, int]:
+    if schedule.kind.compose is None:
+        arrays = 1 + schedule.kind.working_arrays(schedule.params)  # 1: the clock t
+        return int(8 * count * arrays) + _OVERHEAD, count
+    size = values = 0
+    for child, length in zip(schedule.phases, _child_lengths(schedule, count)):
+        if length > 0:
+            part = cost(child, length)
+            size, values = max(size, part.bytes), values + part.values
+    return size + 16 * count, values  # beside the largest child: what is combined so far, the result
+
+
+def run_cost(schedules: list[Schedule], steps: int) -> Cost:
+    """The cost of evaluating `schedules` one after another and keeping every result."""
+    costs = [cost(s, steps) for s in schedules]
+    held = 8 * steps * len(costs)
+    size = held + max((c.bytes - 8 * steps for c in costs), default=0)
+    return Cost(size, sum(c.values for c in costs), size / (8 * steps))
+
+
+def check_run(schedules: list[Schedule], steps: int) -> None:
+    """Refuse, before anything is allocated, a run whose schedules would not fit in memory together
+    or whose composites would compute too many values. Raises UsageError naming the limit."""
+    _check_count(steps)
+    for schedule in schedules:
+        _check_values(schedule, cost(schedule, steps), steps)
+    need = run_cost(schedules, steps)
+    limit = int(available_memory() * MAX_BYTES_FRACTION)
+    if need.bytes > limit:
+        count = len(schedules)
+        what = f"{schedules[0].where}: {steps:,} steps" if count == 1 else f"{count:,} schedules x {steps:,} steps"
+        raise UsageError(f"{what} would need about {_human(need.bytes)} of memory ({need.arrays:,.0f} arrays "
+                         f"of the steps at once); {_human(limit)} is available: use fewer steps"
+                         f"{' or fewer schedules' if count > 1 else ' or a smaller schedule'}")
+
+
+def _check_values(schedule: Schedule, need: Cost, steps: int) -> None:
+    if need.values <= max(MAX_VALUES, 2 * steps):
+        return
+    compose = schedule.kind.compose
+    parts = f"{compose.child}s" if compose is not None else "parts"
+    raise UsageError(f"{schedule.where}: its {parts} would compute {need.values:,} values for {steps:,} "
+                     f"steps, more than the limit of {MAX_VALUES:,} (a few seconds); use fewer {parts} "
+                     f"or fewer steps")
+
+
 def natural_steps(mapping: Mapping[str, Any]) -> int | None:
     """The run a schedule itself describes (warmup included), where it names one, else None.
 
@@ -384,21 +486,27 @@ def natural_steps(mapping: Mapping[str, Any]) -> int | None:
     """
     if not isinstance(mapping, Mapping):
         return None
+    name = mapping.get("kind")
+    if not isinstance(name, str) or name not in REGISTRY:
+        return None
+    kind = REGISTRY.get(name)
     warmup = mapping.get("warmup_steps", 0)
     warmup = warmup if isinstance(warmup, int) else 0
-    if mapping.get("kind") == "sequence" and isinstance(mapping.get("phases"), list) and mapping["phases"]:
-        phases = mapping["phases"]
-        done = sum(p.get("steps", 0) for p in phases[:-1] if isinstance(p, Mapping)
+    if kind.compose is not None:
+        children = mapping.get(kind.compose.param)
+        if not kind.compose.split or not isinstance(children, list) or not children:
+            return None
+        done = sum(p.get("steps", 0) for p in children[:-1] if isinstance(p, Mapping)
                    and isinstance(p.get("steps", 0), int))
-        last = natural_steps(phases[-1])
+        last = natural_steps(children[-1])
         return warmup + done + last if last else None
-    if mapping.get("kind") == "wsd" and isinstance(mapping.get("stable_steps"), int):
-        return warmup + mapping["stable_steps"] + mapping.get("decay_steps", 0)
-    for key in ("total_steps", "max_update", "cycle_length", "decay_steps", "total_iters"):
-        value = mapping.get(key)
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < 1e9:
-            return warmup + math.ceil(value)
-    return None
+    lengths = [math.ceil(mapping[p.name]) for p in kind.params
+               if p.role == "length" and _is_length(mapping.get(p.name))]
+    return warmup + sum(lengths) if lengths else None
+
+
+def _is_length(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < 1e9
 
 
 def evaluate_mapping(mapping: Mapping[str, Any], steps: int = DEFAULT_STEPS) -> Any:

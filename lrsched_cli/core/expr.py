@@ -351,15 +351,78 @@ class _Compiler:
         return (lambda env: impl(*(part(env) for part in parts))), [const for _, const in compiled]
 
 
+# -- memory -------------------------------------------------------------------------------------
+
+_MASK = 0.125  # a boolean mask (one byte a value), in float64 arrays of the same length
+
+
+def _operands(node: ast.AST) -> list[ast.AST]:
+    if isinstance(node, ast.UnaryOp):
+        return [node.operand]
+    if isinstance(node, ast.BinOp):
+        return [node.left, node.right]
+    if isinstance(node, ast.Compare):
+        return [node.left, *node.comparators]
+    if isinstance(node, ast.BoolOp):
+        return list(node.values)
+    if isinstance(node, ast.IfExp):
+        return [node.test, node.body, node.orelse]
+    if isinstance(node, ast.Call):
+        return list(node.args)
+    return []
+
+
+def _temporaries(node: ast.AST) -> float:
+    """Arrays a node allocates beside its operands and its result."""
+    if isinstance(node, (ast.Compare, ast.BoolOp)):
+        return 3 * _MASK  # the running mask, the next one and their conjunction
+    if isinstance(node, (ast.IfExp, ast.UnaryOp)):
+        return _MASK
+    if isinstance(node, ast.Call):
+        name = node.func.id  # checked: a plain name
+        return 1.0 if FUNCTIONS[name][2] is None else _MASK if name == "where" else 0.0
+    return 0.0
+
+
+def _peak(node: ast.AST, varying: frozenset[str]) -> tuple[float, float, bool]:
+    """(arrays alive at the peak of evaluating `node`, arrays its result adds, whether it is an array).
+
+    Operands are evaluated in order and held until the node computes its result, so a deep or
+    wide formula keeps many arrays alive at once. Parts made of numbers only are scalars.
+    """
+    if isinstance(node, ast.Name):
+        return 0.0, 0.0, node.id in varying  # the caller's array: nothing new
+    peak = held = 0.0
+    is_array = False
+    for operand in _operands(node):
+        part_peak, part_held, part_array = _peak(operand, varying)
+        peak, held, is_array = max(peak, held + part_peak), held + part_held, is_array or part_array
+    if not is_array:
+        return 0.0, 0.0, False
+    return max(peak, held + 1.0 + _temporaries(node)), 1.0, True
+
+
+def peak_arrays(tree: ast.AST, varying: frozenset[str]) -> float:
+    """Float64 arrays as long as the varying variables that a call keeps alive at its peak: the
+    formula's operands, the result's copy and the finiteness check's two masks."""
+    peak, held, _ = _peak(tree, varying)
+    return max(peak, held + 1.0 + 2 * _MASK)
+
+
 class Expr:
-    """A checked formula; call it with the variables' values to get float64 values."""
+    """A checked formula; call it with the variables' values to get float64 values.
 
-    __slots__ = ("text", "variables", "_fn")
+    `arrays` is the peak memory of a call in float64 arrays of t's length (other variables are
+    numbers), the result included: a bound the engine checks before evaluating.
+    """
 
-    def __init__(self, text: str, variables: frozenset[str], fn: _Fn):
+    __slots__ = ("text", "variables", "_fn", "arrays")
+
+    def __init__(self, text: str, variables: frozenset[str], fn: _Fn, arrays: float = 1.0):
         self.text = text
         self.variables = variables
         self._fn = fn
+        self.arrays = arrays
 
     def __repr__(self) -> str:
         return f"Expr({self.text!r})"
@@ -427,4 +490,4 @@ def compile_expr(text: str, names: Iterable[str]) -> Expr:
     compiler = _Compiler(text, ordered)
     compiler.check_size(tree.body)
     fn, _ = compiler.compile(tree.body)
-    return Expr(text, frozenset(compiler.used), fn)
+    return Expr(text, frozenset(compiler.used), fn, peak_arrays(tree.body, frozenset({"t"})))

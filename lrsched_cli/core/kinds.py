@@ -10,10 +10,11 @@ PyTorch's so that values agree to floating-point noise.
 from __future__ import annotations
 
 import math
+from collections import deque
 
 from .._lazy import lazy_import
 from ..errors import ExprError, SpecError
-from .registry import HORIZON, Kind, Param, Registry, derived, format_value, is_computed
+from .registry import HORIZON, Compose, Kind, Param, Registry, derived, format_value, is_computed
 
 np = lazy_import("numpy")
 
@@ -91,6 +92,7 @@ define(
     formula="lr(t) = max_lr",
     params=(MAX_LR,),
     evaluate=_constant,
+    arrays=2,
     jumps=True,
     example={"max_lr": 0.1},
     tips=("The simplest strategy: one rate for the whole run. Faster rates converge faster early; "
@@ -106,7 +108,7 @@ def _step(t, p):
 
 
 def _step_marks(p, horizon):
-    return list(range(p["step_size"], horizon, p["step_size"]))[:200]
+    return list(range(p["step_size"], horizon, p["step_size"])[:200])  # slice the range: lazily
 
 
 define(
@@ -120,6 +122,7 @@ define(
         GAMMA,
     ),
     evaluate=_step,
+    arrays=3,
     jumps=True,
     marks=_step_marks,
     example={"max_lr": 0.1, "step_size": 30, "gamma": 0.1},
@@ -156,6 +159,7 @@ define(
         GAMMA,
     ),
     evaluate=_multistep,
+    arrays=3,
     jumps=True,
     marks=lambda p, horizon: sorted(set(p["milestones"])),
     example={"max_lr": 0.1, "milestones": [30, 60, 80], "gamma": 0.1},
@@ -242,6 +246,7 @@ define(
     ),
     evaluate=_piecewise,
     closed_form=_piecewise_closed,
+    arrays=lambda p: 4 if p["interpolation"] == "constant" else 10,
     check=_check_piecewise,
     marks=_piecewise_marks,
     example={"max_lr": 0.1, "knots": [0, 30, 60], "factors": [1.0, 0.1, 0.01]},
@@ -273,13 +278,14 @@ define(
         Param("gamma", "float", "multiplicative factor per decay_steps steps, in (0, 1] to decay",
               gt=0, example=0.95),
         Param("decay_steps", "float", "steps over which the rate is multiplied by gamma (optax "
-              "transition_steps, Keras decay_steps)", default=1.0, gt=0),
+              "transition_steps, Keras decay_steps)", default=1.0, gt=0, role="length"),
         Param("staircase", "bool", "floor the exponent: change in jumps every decay_steps steps",
               default=False),
         Param("end_lr", "float", "where the rate stops: a floor when gamma < 1, a ceiling when "
               "gamma >= 1 (optax end_value); none = no bound", default=None, ge=0),
     ),
     evaluate=_exponential,
+    arrays=4,
     example={"max_lr": 0.1, "gamma": 0.95},
     tips=(
         "Larger gamma: slower convergence, better loss/accuracy.",
@@ -307,9 +313,11 @@ define(
         Param("start_factor", "float", "factor of max_lr at t = 0 (torch requires > 0)", default=1 / 3,
               ge=0, le=1),
         Param("end_factor", "float", "factor of max_lr from t = total_iters on", default=1.0, ge=0, le=1),
-        Param("total_iters", "int", "steps to go from start_factor to end_factor", default=5, ge=1),
+        Param("total_iters", "int", "steps to go from start_factor to end_factor", default=5, ge=1,
+              role="length"),
     ),
     evaluate=_linear,
+    arrays=2,
     example={"max_lr": 0.1, "start_factor": 1.0, "end_factor": 0.01, "total_iters": 100},
     tips=("A linear ramp is the usual warmup piece inside a sequence.",),
 )
@@ -321,7 +329,7 @@ def _polynomial(t, p):
     length, top = p["max_update"], p["max_lr"]
     if p["past_end"] == "stretch":  # Keras cycle=True: the horizon grows to the next multiple
         frac = 1.0 - t / (length * np.maximum(np.ceil(t / length), 1.0))
-    elif (p["cycle_limit"], p["cycle_mult"], p["cycle_decay"], p["k_decay"]) == (1, 1.0, 1.0, 1.0):
+    elif not _has_cycles(p):
         frac = 1.0 - np.minimum(t, length) / length
     else:  # timm PolyLRScheduler: restarts, each peak cycle_decay times the previous
         index, t_cur, t_i = _restart_cycles(t, length, p["cycle_mult"])
@@ -332,10 +340,14 @@ def _polynomial(t, p):
     return p["min_lr"] + (top - p["min_lr"]) * frac ** p["power"]
 
 
+def _has_cycles(p: dict) -> bool:
+    """timm's restarts, peak decay or time warp: the general path."""
+    return (p["cycle_limit"], p["cycle_mult"], p["cycle_decay"], p["k_decay"]) != (1, 1.0, 1.0, 1.0)
+
+
 def _check_polynomial(p: dict, where: str) -> None:
     check_min_below_max(p, where)
-    cycles = (p["cycle_limit"], p["cycle_mult"], p["cycle_decay"], p["k_decay"]) != (1, 1.0, 1.0, 1.0)
-    if p["past_end"] == "stretch" and cycles:
+    if p["past_end"] == "stretch" and _has_cycles(p):
         raise rule_error(where, "past_end stretch takes no cycle_limit, cycle_mult, cycle_decay or "
                          "k_decay", cycle_limit=p["cycle_limit"], cycle_mult=p["cycle_mult"],
                          cycle_decay=p["cycle_decay"], k_decay=p["k_decay"])
@@ -349,7 +361,8 @@ define(
     params=(
         MAX_LR,
         Param("max_update", "int", "steps until the rate reaches min_lr (torch total_iters); with "
-              "restarts, the length of the first cycle (timm t_initial)", default=HORIZON, ge=1),
+              "restarts, the length of the first cycle (timm t_initial)", default=HORIZON, ge=1,
+              role="length"),
         Param("power", "float", "degree of the polynomial; smaller decays more slowly at first",
               default=1.0, gt=0),
         MIN_LR,
@@ -366,6 +379,7 @@ define(
               "cycle=True)", default="hold", choices=("hold", "stretch")),
     ),
     evaluate=_polynomial,
+    arrays=lambda p: 9 if p["past_end"] == "hold" and _has_cycles(p) else 3,
     check=_check_polynomial,
     example={"max_lr": 0.1, "max_update": 100, "power": 2.0},
     tips=(
@@ -403,7 +417,7 @@ define(
     params=(
         MAX_LR,
         Param("cycle_length", "float", "steps from max_lr down to min_lr (torch T_max); may be "
-              "fractional", default=HORIZON, gt=0),
+              "fractional", default=HORIZON, gt=0, role="length"),
         MIN_LR,
         Param("past_end", "choice", "after cycle_length: 'continue' rises again as PyTorch does, "
               "'hold' stays at min_lr as optax and Keras do", default="continue",
@@ -412,6 +426,7 @@ define(
               "(optax exponent)", default=1.0, gt=0),
     ),
     evaluate=_cosine,
+    arrays=2,
     check=check_min_below_max,
     example={"max_lr": 0.1, "cycle_length": 100, "min_lr": 0.001},
     tips=(
@@ -490,7 +505,8 @@ define(
             "T_i = cycle_length * cycle_mult**i",
     params=(
         MAX_LR,
-        Param("cycle_length", "float", "length of the first cycle (torch T_0)", default=HORIZON, gt=0),
+        Param("cycle_length", "float", "length of the first cycle (torch T_0)", default=HORIZON, gt=0,
+              role="length"),
         Param("cycle_mult", "float", "each cycle is cycle_mult times longer than the previous (torch "
               "T_mult)", default=1.0, ge=1),
         MIN_LR,
@@ -505,6 +521,7 @@ define(
               "longer (timm k_decay)", default=1.0, gt=0),
     ),
     evaluate=_cosine_restarts,
+    arrays=8,
     check=check_min_below_max,
     marks=_restart_marks,
     example={"max_lr": 0.1, "cycle_length": 10, "cycle_mult": 2, "min_lr": 0.001},
@@ -542,7 +559,8 @@ define(
             "x = t_cur / T_i in each cycle",
     params=(
         MAX_LR,
-        Param("cycle_length", "float", "length of the first cycle (timm t_initial)", default=HORIZON, gt=0),
+        Param("cycle_length", "float", "length of the first cycle (timm t_initial)", default=HORIZON, gt=0,
+              role="length"),
         MIN_LR,
         Param("lb", "float", "tanh argument at the start of a cycle: more negative starts flatter",
               default=-7.0, ge=-100, le=100),
@@ -554,6 +572,7 @@ define(
         Param("cycle_limit", "int", "number of cycles before min_lr is held", default=1, ge=1),
     ),
     evaluate=_tanh,
+    arrays=9,
     check=_check_tanh,
     marks=lambda p, horizon: _restart_marks(p, horizon)[: max(p["cycle_limit"] - 1, 0)],
     example={"max_lr": 0.1, "cycle_length": 100, "min_lr": 0.001},
@@ -607,6 +626,7 @@ define(
         Param("gamma", "float", "exp_range: amplitude factor per step", default=1.0, gt=0, le=1),
     ),
     evaluate=_cyclic,
+    arrays=7,
     check=_check_cyclic,
     example={"min_lr": 0.001, "max_lr": 0.1, "step_size_up": 20, "mode": "triangular2"},
     tips=("Cyclic methods, which move the rate up as well as down, often outperform uni-directional "
@@ -687,7 +707,7 @@ define(
             "max_lr/(div_factor*final_div_factor) at total_steps-1",
     params=(
         MAX_LR,
-        Param("total_steps", "int", "length of the cycle", default=HORIZON, ge=2),
+        Param("total_steps", "int", "length of the cycle", default=HORIZON, ge=2, role="length"),
         Param("pct_start", "float", "fraction of the cycle spent rising", default=0.3, ge=0, le=1),
         Param("anneal_strategy", "choice", "shape of each phase", default="cos", choices=("cos", "linear")),
         Param("div_factor", "float", "start at max_lr / div_factor", default=25.0, gt=0),
@@ -698,6 +718,7 @@ define(
     ),
     evaluate=_onecycle,
     closed_form=_onecycle_closed,
+    arrays=7,
     check=_check_onecycle,
     example={"max_lr": 0.1, "total_steps": 100},
     tips=("One cycle trains fast with a high peak rate; the long final annealing gives the accuracy.",),
@@ -773,6 +794,7 @@ define(
         *FEEDBACK_PARAMS,
     ),
     evaluate=_plateau,
+    arrays=6,
     jumps=True,
     check=check_min_below_max,
     example={"max_lr": 0.1, "patience": 5, "factor": 0.5},
@@ -800,7 +822,9 @@ def _greedy(t, p):
     best = math.inf if mode_min else -math.inf
     bad = good = cooldown = hold = 0
     resets = p["reset_start"]
-    window: list[float] = []
+    # A running sum over a deque: the same additions and subtractions, in the same order, as
+    # transformers' StreamingAverage (whose list.pop(0) makes a long window quadratic).
+    window: deque[float] = deque()
     total = 0.0
     out = np.empty(n, dtype=np.float64)
     for i in range(n):
@@ -812,7 +836,7 @@ def _greedy(t, p):
             window.append(current)
             total += current
             if len(window) > p["window_size"]:
-                total -= window.pop(0)
+                total -= window.popleft()
             current = total / len(window)
         if cooldown > 0:
             cooldown -= 1
@@ -844,7 +868,8 @@ def _greedy(t, p):
                 if resets <= 0:  # back to the start
                     lr, best = start, (math.inf if mode_min else -math.inf)
                     good = hold = 0
-                    resets, window, total = p["reset_start"], [], 0.0
+                    resets, total = p["reset_start"], 0.0
+                    window.clear()
             cooldown, bad = p["cooldown"], 0
     return out
 
@@ -879,6 +904,7 @@ define(
         *FEEDBACK_PARAMS,
     ),
     evaluate=_greedy,
+    arrays=6,
     jumps=True,
     example={"start_lr": 0.01, "max_lr": 0.05, "patience": 3, "factor": 0.9},
     tips=("Greedy raises the rate while things improve: pair it with a sensible max_lr.",
@@ -910,6 +936,7 @@ define(
               default=derived("warmup_steps, or 10000 without warmup"), gt=0),
     ),
     evaluate=_inverse_sqrt,
+    arrays=3,
     fill=_fill_timescale,
     example={"max_lr": 0.001, "warmup_steps": 10, "timescale": 10},
     tips=("Pair it with a warmup: the rate peaks at the end of warmup and then decays slowly.",),
@@ -935,10 +962,11 @@ define(
         MAX_LR,
         Param("decay_rate", "float", "how fast the rate falls: at t = decay_steps it is "
               "max_lr / (1 + decay_rate)", ge=0, example=0.5),
-        Param("decay_steps", "float", "steps per unit of decay", default=1.0, gt=0),
+        Param("decay_steps", "float", "steps per unit of decay", default=1.0, gt=0, role="length"),
         Param("staircase", "bool", "floor t / decay_steps: change in jumps", default=False),
     ),
     evaluate=_inverse_time,
+    arrays=4,
     example={"max_lr": 0.1, "decay_rate": 0.5, "decay_steps": 10},
     tips=("Decays fast at first and ever more slowly: the classic 1/t schedule of stochastic "
           "approximation.",),
@@ -996,8 +1024,8 @@ define(
     params=(
         MAX_LR,
         Param("stable_steps", "int", "steps held at max_lr (after any warmup)",
-              default=derived("the evaluated steps left after warmup and decay"), ge=0),
-        Param("decay_steps", "int", "steps of the final decay", ge=1, example=20),
+              default=derived("the evaluated steps left after warmup and decay"), ge=0, role="length"),
+        Param("decay_steps", "int", "steps of the final decay", ge=1, example=20, role="length"),
         Param("decay_type", "choice", "shape of the decay: power is 1 - p**decay_power, exp falls "
               "like decay_ratio**p (timm decay_fn)", default="cosine",
               choices=("cosine", "linear", "1-sqrt", "power", "exp")),
@@ -1014,6 +1042,7 @@ define(
         Param("stable_power", "float", "exponent of the power stable phase", default=0.5, gt=0),
     ),
     evaluate=_wsd,
+    arrays=6,
     fill=_fill_wsd,
     check=_check_wsd,
     example={"max_lr": 0.001, "warmup_steps": 10, "stable_steps": 70, "decay_steps": 20,
@@ -1028,6 +1057,11 @@ define(
 
 # -- sequence ---------------------------------------------------------------------------------
 
+def _concatenate(p, count, pieces):
+    values = [piece for _, piece in pieces]
+    return np.concatenate(values) if values else np.empty(0, dtype=np.float64)
+
+
 define(
     name="sequence",
     summary="run schedules one after another, each on its own clock",
@@ -1040,7 +1074,10 @@ define(
               example=[{"kind": "linear", "steps": 10, "start_factor": 0.01, "end_factor": 1.0,
                         "total_iters": 10}, {"kind": "cosine"}]),
     ),
-    evaluate=None,  # composed by core.evaluate
+    evaluate=None,
+    compose=Compose("phases", "phase", split=True, combine=_concatenate,
+                    refusal="cannot be a phase (it needs feedback; PyTorch's SequentialLR refuses it too)",
+                    marks=lambda phases, horizon: phase_marks({"phases": phases}, horizon)),
     example={"max_lr": 0.1, "phases": [
         {"kind": "linear", "steps": 10, "start_factor": 0.01, "end_factor": 1.0, "total_iters": 10},
         {"kind": "cosine", "min_lr": 0.001}]},
@@ -1051,6 +1088,13 @@ define(
 
 
 # -- chain ------------------------------------------------------------------------------------
+
+def _product(p, count, pieces):
+    values = np.full(count, p["max_lr"], dtype=np.float64)
+    for factor, piece in pieces:
+        values *= piece / factor.params["max_lr"]
+    return values
+
 
 define(
     name="chain",
@@ -1064,7 +1108,9 @@ define(
               example=[{"kind": "linear", "start_factor": 0.1, "total_iters": 10},
                        {"kind": "exponential", "gamma": 0.97}]),
     ),
-    evaluate=None,  # composed by core.evaluate
+    evaluate=None,
+    compose=Compose("schedules", "factor", split=False, combine=_product,
+                    refusal="cannot be chained (it needs feedback)"),
     example={"max_lr": 0.1, "schedules": [{"kind": "linear", "start_factor": 0.1, "total_iters": 10},
                                           {"kind": "exponential", "gamma": 0.97}]},
     tips=("A warmup factor times a decay: both run from t = 0, unlike a sequence.",),
@@ -1088,6 +1134,12 @@ def _check_expr(p: dict, where: str) -> None:
         compile_expr(p["expr"], [*_expr_env(p), "t"])
     except ExprError as exc:
         raise ExprError(f"{where}: {str(exc).removeprefix('expr: ')}") from None
+
+
+def _expr_arrays(p: dict) -> float:
+    from .expr import compile_expr
+
+    return compile_expr(p["expr"], [*_expr_env(p), "t"]).arrays
 
 
 def _expr(t, p):
@@ -1116,6 +1168,7 @@ define(
               "... * f(t) (torch MultiplicativeLR)", default=False),
     ),
     evaluate=_expr,
+    arrays=_expr_arrays,
     check=_check_expr,
     extra_numeric=True,
     example={"expr": "max_lr * gamma**t", "max_lr": 0.1, "gamma": 0.95},

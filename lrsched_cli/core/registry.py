@@ -40,6 +40,10 @@ def is_computed(default: Any) -> bool:
 # A parameter's type: what YAML and the command line may give for it.
 PARAM_TYPES = ("float", "int", "bool", "choice", "ints", "floats", "text", "phases", "mapping")
 
+# What a parameter means to the engine, beyond its type. A "length" is a span of the run the
+# schedule describes: the run a schedule names itself is its warmup plus the sum of its lengths.
+PARAM_ROLES = (None, "length")
+
 
 def did_you_mean(word: str, options: Any) -> str:
     """'; did you mean 'x'?' when a close option exists, else ''."""
@@ -84,10 +88,13 @@ class Param:
     le: float | None = None
     choices: tuple[str, ...] = ()
     example: Any = None
+    role: str | None = None  # one of PARAM_ROLES
 
     def __post_init__(self) -> None:
         if self.type not in PARAM_TYPES:
             raise ValueError(f"unknown parameter type {self.type!r}")
+        if self.role not in PARAM_ROLES:
+            raise ValueError(f"unknown parameter role {self.role!r}")
 
     @property
     def flag(self) -> str:
@@ -268,12 +275,35 @@ _CHECKERS: dict[str, Callable[[Param, Any, str], Any]] = {
 
 
 @dataclass(frozen=True)
+class Compose:
+    """How a composite kind is made of child schedules, which the engine builds and evaluates.
+
+    The children's mappings are the list parameter `param`; each inherits the parameters named in
+    `inherit` unless it sets them. With `split` the children run one after another, each for its
+    own `steps` (the last for whatever is left); otherwise every child runs over all the steps.
+    `combine(p, count, pieces)` makes the kind's `count` values from the children's, which come
+    one at a time as (child schedule, values) so that a product need not hold them all.
+    """
+
+    param: str
+    child: str  # what a child is called in messages: "phase", "factor"
+    split: bool
+    combine: Callable[[dict, int, Iterator[tuple[Any, Any]]], Any]
+    refusal: str  # why a feedback kind cannot be a child, after "<kind> "
+    inherit: tuple[str, ...] = ("max_lr",)
+    marks: Callable[[list, int], list[int]] | None = None  # from the built children
+
+
+@dataclass(frozen=True)
 class Kind:
     """One schedule family, defined once.
 
     `evaluate(t, p)` gets the schedule's own clock `t` (float64 array of 0, 1, 2, ...) and the
     checked parameters `p`, and returns float64 learning rates. `check(p, where)` enforces rules
-    that tie several parameters together.
+    that tie several parameters together. A composite kind has `compose` instead of `evaluate`.
+    `arrays` is the peak number of float64 arrays as long as `t` that `evaluate` keeps alive at
+    once, its result included (a number, or a function of the parameters): the engine's memory
+    estimate, checked by a test that measures it.
     """
 
     name: str
@@ -283,7 +313,7 @@ class Kind:
     quantity: str
     formula: str
     params: tuple[Param, ...]
-    evaluate: Callable[[Any, dict], Any]
+    evaluate: Callable[[Any, dict], Any] | None
     example: Mapping[str, Any]
     tips: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
@@ -296,6 +326,16 @@ class Kind:
     # The same lr(t) in elementwise numpy (no masks, no indexing by t), when `evaluate` is tuned
     # past that because a benchmark shows it matters; code generation reads this one.
     closed_form: Callable[[Any, dict], Any] | None = None
+    compose: Compose | None = None
+    arrays: float | Callable[[dict], float] = 4.0
+
+    @property
+    def feedback(self) -> bool:
+        """The rate depends on a monitored metric (plateau, greedy): it cannot be precomputed as a part."""
+        return self.frequency == "feedback"
+
+    def working_arrays(self, params: dict) -> float:
+        return self.arrays(params) if callable(self.arrays) else self.arrays
 
     def param(self, name: str) -> Param:
         for p in self.params:
@@ -320,8 +360,16 @@ class Registry:
         names = [p.name for p in kind.params]
         if len(set(names)) != len(names):
             raise ValueError(f"kind {kind.name!r} repeats a parameter")
+        if (kind.compose is None) == (kind.evaluate is None):
+            raise ValueError(f"kind {kind.name!r} needs exactly one of evaluate and compose")
+        if kind.compose is not None and kind.param(kind.compose.param).type != "phases":
+            raise ValueError(f"kind {kind.name!r} composes {kind.compose.param!r}, not a list of schedules")
         self._kinds[kind.name] = kind
         return kind
+
+    def remove(self, name: str) -> Kind:
+        """Unregister a kind (a plug-in, or a toy kind in a test) and return it."""
+        return self._kinds.pop(name)
 
     def get(self, name: Any) -> Kind:
         if isinstance(name, str) and name in self._kinds:
