@@ -326,18 +326,36 @@ def _draw_series(ax: Axes, s: Series, y: np.ndarray, style: dict[str, Any], colu
                   linestyles=":", linewidth=0.9, alpha=0.45, zorder=1.5)
 
 
-def _legend_hides_curves(fig: Figure, ax: Axes, legend: Any) -> bool:
-    """Whether `legend` (placed by loc="best") overlaps any drawn curve."""
+#: Where an inside legend may go, in the order matplotlib's loc="best" tries them.
+_LEGEND_SPOTS = (("upper right", "NE"), ("upper left", "NW"), ("lower left", "SW"),
+                 ("lower right", "SE"), ("center right", "E"), ("center left", "W"),
+                 ("lower center", "S"), ("upper center", "N"), ("center", "C"))
+_LEGEND_STYLE: dict[str, Any] = {"framealpha": 0.9, "edgecolor": "0.8"}
+
+
+def _free_spot(fig: Figure, ax: Axes, legend: Any) -> str | None:
+    """The first of `_LEGEND_SPOTS` where `legend` covers no drawn curve, or None.
+
+    Lays the figure out first, for the final axes position. This replaces loc="best",
+    whose search over every drawn point is repeated on each draw and costs more than the
+    layout itself; the spots are the same and none is taken if it touches a curve.
+    """
+    from matplotlib.transforms import Bbox
+
     renderer = fig.canvas.get_renderer()
     engine = fig.get_layout_engine()
     if engine is not None:
         engine.execute(fig)                # final axes position, without rendering anything
-    box = legend.get_window_extent(renderer).padded(2.0)
-    for line in ax.get_lines():
-        path = line.get_transform().transform_path(line.get_path())
-        if path.intersects_bbox(box, filled=False):
-            return True
-    return False
+    size = legend.get_window_extent(renderer)
+    pad = legend.borderaxespad * renderer.points_to_pixels(legend.prop.get_size_in_points())
+    container = ax.bbox.padded(-pad)
+    paths = [line.get_transform().transform_path(line.get_path()) for line in ax.get_lines()]
+    legend_box = Bbox.from_bounds(0.0, 0.0, size.width, size.height)
+    for loc, anchor in _LEGEND_SPOTS:
+        box = legend_box.anchored(anchor, container=container).padded(2.0)
+        if not any(path.intersects_bbox(box, filled=False) for path in paths):
+            return loc
+    return None
 
 
 def _place_legend(fig: Figure, ax: Axes, labels: list[str], *, inside: bool,
@@ -346,13 +364,16 @@ def _place_legend(fig: Figure, ax: Axes, labels: list[str], *, inside: bool,
     figure grows by the legend's width so the axes keep their size)."""
     handles = ax.get_lines()  # given explicitly: matplotlib would skip labels starting with "_"
     if inside:
-        legend = ax.legend(handles, labels, loc="best", framealpha=0.9, edgecolor="0.8")
+        legend = ax.legend(handles, labels, loc=_LEGEND_SPOTS[0][0], **_LEGEND_STYLE)
         try:
-            if not _legend_hides_curves(fig, ax, legend):
-                if freeze:  # the layout was just computed and does not change: keep it
-                    fig.set_layout_engine("none")
-                return
-        except (AttributeError, TypeError):  # a canvas without a renderer: keep "best"
+            spot = _free_spot(fig, ax, legend)
+        except (AttributeError, TypeError):  # a canvas without a renderer: let matplotlib choose
+            ax.legend(handles, labels, loc="best", **_LEGEND_STYLE)
+            return
+        if spot is not None:
+            ax.legend(handles, labels, loc=spot, **_LEGEND_STYLE)
+            if freeze:  # the layout was just computed and does not change: keep it
+                fig.set_layout_engine(None)
             return
         legend.remove()
     legend = ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0),
@@ -362,6 +383,15 @@ def _place_legend(fig: Figure, ax: Axes, labels: list[str], *, inside: bool,
     except (AttributeError, TypeError):
         width = 2.0
     fig.set_figwidth(fig.get_figwidth() + width + 0.1)
+
+
+def _freeze_layout(fig: Figure) -> None:
+    """Lay the figure out once, now, and keep it: with a layout engine set, savefig lays out
+    and draws the whole figure once more before drawing it for the file."""
+    engine = fig.get_layout_engine()
+    if engine is not None:
+        engine.execute(fig)
+        fig.set_layout_engine(None)  # not "none": savefig would still draw twice
 
 
 def _populate(fig: Figure, series: Sequence[Series], *, unit: str, log_y: bool,
@@ -436,6 +466,7 @@ def build_figure(series: Sequence[Series], *, unit: str = "epoch", log_y: bool =
         FigureCanvasAgg(fig)
         _populate(fig, series, unit=unit, log_y=log_y, title=title, dpi=dpi, layout=layout,
                   reduce=reduce, freeze_layout=True)
+        _freeze_layout(fig)
     return fig
 
 
