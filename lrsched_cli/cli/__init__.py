@@ -639,7 +639,7 @@ def _plot_options(output: str | None, csv: str | None, dpi: str | None, layout: 
 
 def _draw(req: Request, output: str | None, csv: str | None, dpi: int, layout: str, *, log_y: bool,
           title: str | None, show: bool = False, terminal: bool = False, summary: bool = False) -> None:
-    from ..present.plot import Series, save_figure
+    from ..present.plot import Series, plot_file_name, save_figure
 
     if csv is not None:
         write_values(req.schedules, req.columns, req.unit, "csv", csv)
@@ -651,7 +651,7 @@ def _draw(req: Request, output: str | None, csv: str | None, dpi: int, layout: s
     if terminal:
         _terminal_chart(req, log_y=log_y, title=title)
         return
-    path = _or(output, f"plots/{req.name}.png")
+    path = _or(output, f"plots/{plot_file_name(req.name)}.png")
     series = [Series(s.label, c, s.marks(req.steps), jumps=s.kind.jumps)
               for s, c in zip(req.schedules, req.columns)]
     saved = save_figure(series, path, unit=req.unit, log_y=log_y, title=title or req.title,

@@ -17,7 +17,9 @@ from __future__ import annotations
 import io
 import math
 import os
+import re
 import sys
+import unicodedata
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +43,7 @@ __all__ = [
     "build_figure",
     "reduce_points",
     "can_show",
+    "plot_file_name",
 ]
 
 
@@ -116,6 +119,34 @@ def check_plot_path(path: str | os.PathLike[str]) -> str:
     raise UsageError(f"{name}: unsupported format {suffix!r}; use {allowed}")
 
 
+#: Longest file name `plot_file_name` returns, in UTF-8 bytes (most file systems allow 255).
+MAX_NAME_BYTES = 120
+_WINDOWS_DEVICES = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
+                    *(f"LPT{i}" for i in range(1, 10))}
+
+
+def plot_file_name(label: str) -> str:
+    """A safe file name (no suffix) made from a schedule's label: a label is not a path.
+
+    Letters, digits and ``. _ + - =`` are kept; every other character (separators, spaces,
+    control characters, lone surrogates) becomes "_", runs of "_" shrink to one, and leading
+    dots, dashes and "_" (hidden files, option-like names) and trailing dots and "_" go. The result is
+    one path component, at most MAX_NAME_BYTES long, never empty ("plot"), and never a
+    Windows device name.
+    """
+    text = unicodedata.normalize("NFC", str(label)[:4 * MAX_NAME_BYTES])
+    kept = "".join(c if c.isalnum() or c in "._+-=" else "_" for c in text)
+    name = re.sub(r"_{2,}", "_", kept).lstrip("._-").rstrip("._")
+    while len(name.encode("utf-8")) > MAX_NAME_BYTES:
+        name = name[:-1].rstrip("._")
+    if not name.strip("_"):
+        return "plot"
+    head, dot, tail = name.partition(".")
+    if head.upper() in _WINDOWS_DEVICES:  # "nul.txt" is the device too
+        name = f"{head}_{dot}{tail}"
+    return name
+
+
 _NON_INTERACTIVE = {"agg", "cairo", "pdf", "pgf", "ps", "svg", "template"}
 
 
@@ -127,6 +158,33 @@ def can_show() -> bool:
     if sys.platform in ("darwin", "win32"):
         return True
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def _note(message: str) -> None:
+    print(f"note: {message}", file=sys.stderr)
+
+
+def _import_matplotlib() -> Any:
+    """matplotlib, imported; an MPLBACKEND it does not know is left out with a note.
+
+    matplotlib validates MPLBACKEND while it is imported and fails to import when the name is
+    unknown, yet files are always drawn with Agg, whatever the backend. So it is imported
+    without the variable, which is then applied as matplotlib would or else reported.
+    """
+    if "matplotlib" in sys.modules:
+        return sys.modules["matplotlib"]
+    backend = os.environ.pop("MPLBACKEND", None)
+    try:
+        import matplotlib
+    finally:
+        if backend is not None:
+            os.environ["MPLBACKEND"] = backend
+    if backend:
+        try:
+            matplotlib.rcParams["backend"] = backend
+        except ValueError:
+            _note(f"MPLBACKEND={ascii(backend)} is not a matplotlib backend: ignored")
+    return matplotlib
 
 
 # -- data reduction -----------------------------------------------------------------------------
@@ -455,7 +513,7 @@ def build_figure(series: Sequence[Series], *, unit: str = "epoch", log_y: bool =
     `reduce=False` draws every point (slow for long series; for comparisons in tests).
     """
     _check_args(series, layout, dpi)
-    import matplotlib as mpl
+    mpl = _import_matplotlib()
     import matplotlib.style
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -509,12 +567,21 @@ def save_figure(series: list[Series], path: str | os.PathLike[str], *, unit: str
 
 def _show(series: Sequence[Series], *, unit: str, log_y: bool, title: str | None,
           layout: str) -> None:
-    """Open the same plot in a pyplot window (more detail, for zooming); blocks until closed."""
-    import matplotlib as mpl
-    import matplotlib.pyplot as plt
+    """Open the same plot in a pyplot window (more detail, for zooming); blocks until closed.
+    Where no window can open (the backend cannot load or draws none), say so and return."""
+    mpl = _import_matplotlib()
     import matplotlib.style
 
-    if str(plt.get_backend()).lower() in _NON_INTERACTIVE:
+    try:
+        import matplotlib.pyplot as plt
+        backend = str(plt.get_backend())
+        plt.switch_backend(backend)  # loads it now: a name alone is loaded only by the first figure
+    except Exception as error:  # the backend named by MPLBACKEND or a matplotlibrc fails to load
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        _note(f"no window: matplotlib's backend cannot be loaded ({reason})")
+        return
+    if backend.lower() in _NON_INTERACTIVE:
+        _note(f"no window: matplotlib's backend here is {backend!r}, which opens none")
         return
     figsize, _, _ = _figure_size(len(series), layout, title)
     with matplotlib.style.context("default"), mpl.rc_context(_RC):
