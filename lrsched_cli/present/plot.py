@@ -44,6 +44,9 @@ __all__ = [
     "reduce_points",
     "can_show",
     "plot_file_name",
+    "FigureCost",
+    "figure_cost",
+    "check_figure_cost",
 ]
 
 
@@ -264,6 +267,105 @@ def _check_args(series: Sequence[Series], layout: str, dpi: int) -> None:
         if largest > MAX_DRAWABLE:
             raise UsageError(f"{s.label}: cannot draw learning rates as large as {largest:.3g} "
                              f"(at most {MAX_DRAWABLE:g}); export the values instead")
+
+
+# -- cost of a figure, bounded before anything is drawn ------------------------------------------
+
+#: Most pixels in a figure: its raster (4 bytes each) is held in memory, also for SVG's layout.
+MAX_PIXELS = 100_000_000
+#: Most axes in a grid: constrained layout grows faster than linearly with them.
+MAX_PANELS = 100
+#: Most curves in an overlay (a legend of more is unreadable, and each costs a line artist).
+MAX_LINES = 1000
+#: Most points drawn in a figure, summed over its curves (after `reduce_points`).
+MAX_POINTS = 5_000_000
+#: Upper bounds of the memory drawing takes: per pixel, per point drawn, per axes, per value of
+#: the longest series (masks and copies are made one series at a time), and once (fonts, caches).
+BYTES_PER_PIXEL, BYTES_PER_POINT, BYTES_PER_AXES = 4, 160, 1_500_000
+BYTES_PER_VALUE, BYTES_FIXED = 8, 10_000_000
+#: Widest legend outside an overlay, per character of the longest label, and its fixed part.
+_LEGEND_IN_PER_CHAR, _LEGEND_IN = 0.125, 0.5   # 1 em of the 9 pt legend font per character
+
+
+@dataclass(frozen=True)
+class FigureCost:
+    """What drawing a figure takes: its size in pixels, its axes and the points drawn."""
+    width_px: int
+    height_px: int
+    axes: int
+    lines: int
+    points: int
+    longest: int     # values in the longest series
+
+    @property
+    def pixels(self) -> int:
+        return self.width_px * self.height_px
+
+    @property
+    def bytes(self) -> int:
+        """An upper bound of the memory matplotlib needs to draw and save the figure."""
+        return (BYTES_FIXED + BYTES_PER_PIXEL * self.pixels + BYTES_PER_POINT * self.points
+                + BYTES_PER_AXES * self.axes + BYTES_PER_VALUE * self.longest)
+
+
+def figure_cost(series: Sequence[Series], layout: str, dpi: int, title: str | None = None) -> FigureCost:
+    """The cost of drawing `series` (an upper bound: an overlay's legend is counted outside)."""
+    (width, height), nrows, ncols = _figure_size(len(series), layout, title)
+    columns = _columns(width, dpi, ncols)
+    points = longest_series = 0
+    for s in series:
+        n = int(np.size(s.values))
+        drawn = min(n, 4 * (columns + 1))
+        points += 2 * drawn if s.jumps else drawn    # a staircase doubles its vertices
+        longest_series = max(longest_series, n)
+    width_px = width * dpi
+    if layout == "overlay":  # glyphs are placed on whole pixels: up to one more per character
+        longest = max(len(_text(s.label)) for s in series)
+        width_px += (_LEGEND_IN + _LEGEND_IN_PER_CHAR * longest) * dpi + longest
+    axes = 1 if layout == "overlay" else len(series)
+    return FigureCost(math.ceil(width_px), math.ceil(height * dpi), axes, len(series), points,
+                      longest_series)
+
+
+def _cost_problem(cost: FigureCost) -> str | None:
+    """What is over its limit in `cost` (that a lower dpi can fix), or None."""
+    if cost.pixels > MAX_PIXELS:
+        return (f"the figure would be {cost.width_px} x {cost.height_px} pixels "
+                f"(at most {MAX_PIXELS // 1_000_000} million)")
+    if cost.points > MAX_POINTS:
+        return (f"the figure would draw {cost.points / 1e6:.1f} million points "
+                f"(at most {MAX_POINTS // 1_000_000} million)")
+    return None
+
+
+def check_figure_cost(series: Sequence[Series], layout: str, dpi: int,
+                      title: str | None = None) -> FigureCost:
+    """The cost of the figure, or `UsageError` naming the limit it passes and the way around."""
+    if layout == "grid" and len(series) > MAX_PANELS:
+        raise UsageError(f"a grid of {len(series)} schedules is too many (at most {MAX_PANELS}): "
+                         "use --layout overlay, or split them over several figures")
+    if layout == "overlay" and len(series) > MAX_LINES:
+        raise UsageError(f"an overlay of {len(series)} schedules is too many (at most {MAX_LINES}): "
+                         "split them over several figures")
+    cost = figure_cost(series, layout, dpi, title)
+    problem = _cost_problem(cost)
+    if problem is None:
+        return cost
+    fits = _largest_dpi(series, layout, title, below=dpi)
+    way = f"use --dpi {fits} or less, or" if fits else "draw"
+    raise UsageError(f"{problem}: {way} fewer schedules per figure")
+
+
+def _largest_dpi(series: Sequence[Series], layout: str, title: str | None, below: int) -> int | None:
+    """The largest dpi under `below` whose figure is within the limits (cost grows with dpi)."""
+    low, high = _MIN_DPI - 1, below            # low fits (or is below the range), high does not
+    while high - low > 1:
+        middle = (low + high) // 2
+        if _cost_problem(figure_cost(series, layout, middle, title)) is None:
+            low = middle
+        else:
+            high = middle
+    return low if low >= _MIN_DPI else None
 
 
 def _figure_size(n: int, layout: str, title: str | None) -> tuple[tuple[float, float], int, int]:
@@ -513,6 +615,7 @@ def build_figure(series: Sequence[Series], *, unit: str = "epoch", log_y: bool =
     `reduce=False` draws every point (slow for long series; for comparisons in tests).
     """
     _check_args(series, layout, dpi)
+    check_figure_cost(series, layout, dpi, title)
     mpl = _import_matplotlib()
     import matplotlib.style
     from matplotlib.backends.backend_agg import FigureCanvasAgg
