@@ -386,3 +386,23 @@ def test_very_long_labels_are_shortened_and_draw_without_warnings(tmp_path):
     fig = plot.build_figure([plot.Series(label, np.linspace(1.0, 0.1, 50))])
     (text,) = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert len(text) == plot.MAX_TEXT and text.endswith("...")
+
+
+@pytest.mark.parametrize("series", [short_series(), long_series() + [Series("cosine", cosine(200_000))],
+                                    [Series(f"s{i}", cosine(50) * (i + 1)) for i in range(7)]])
+@pytest.mark.parametrize("layout", plot.LAYOUTS)
+def test_figure_is_laid_out_once_and_drawn_once(monkeypatch, series, layout):
+    """The layout is computed in build_figure and kept; writing the file draws the figure once
+    (savefig would draw it twice with a layout engine set, and loc="best" would search again)."""
+    from matplotlib.figure import Figure
+
+    fig = build_figure(series, layout=layout)
+    assert fig.get_layout_engine() is None
+    legend = fig.axes[0].get_legend()
+    if legend is not None:
+        assert legend._loc != 0                     # a fixed spot, not "best"
+    draws = []
+    original = Figure.draw
+    monkeypatch.setattr(Figure, "draw", lambda self, renderer: (draws.append(1), original(self, renderer)))
+    plot.render(fig, "png", 150)
+    assert len(draws) == 1

@@ -56,9 +56,9 @@ def _draw(req: Any, output: str | None, csv: str | None, dpi: int, layout: str, 
     if terminal:
         terminal_chart(req, log_y=log_y)
         return
-    from ..present.plot import Series, save_figure
+    from ..present.plot import Series, plot_file_name, save_figure
 
-    path = output or f"plots/{req.name}.png"
+    path = output or f"plots/{plot_file_name(req.name)}.png"
     series = [Series(s.label, c, s.marks(req.steps), jumps=s.kind.jumps)
               for s, c in zip(req.schedules, req.columns)]
     figure = {"unit": req.unit, "log_y": log_y, "title": req.title, "dpi": dpi, "layout": layout}

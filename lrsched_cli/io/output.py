@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 from typing import Any, Sequence, TextIO
@@ -14,18 +15,55 @@ CHUNK_ROWS = 65536
 def write_csv(stream: TextIO, index_name: str, labels: Sequence[str], columns: Sequence[Any]) -> None:
     """Header, then one row per step: the index and each schedule's value.
 
-    Floats are written with `repr`, the shortest text that reads back to the same float64.
+    Floats are written as the shortest text that reads back to the same float64: by orjson
+    when it is installed (the `fast` extra; several times faster), else by `repr`. The two
+    read back to the same values; their text differs for small numbers only ("1e-05" and
+    "2.5e-07" by repr are "0.00001" and "2.5e-7" by orjson).
     """
     header = io.StringIO()
     csv.writer(header, lineterminator="\n").writerow([index_name, *labels])
     stream.write(header.getvalue())
     rows = len(columns[0]) if columns else 0
+    orjson = _orjson()
     for start in range(0, rows, CHUNK_ROWS):
         stop = min(start + CHUNK_ROWS, rows)
-        index = map(str, range(start, stop))
-        texts = [map(repr, column[start:stop].tolist()) for column in columns]
-        stream.write("\n".join(map(",".join, zip(index, *texts))))
-        stream.write("\n")
+        chunk = [column[start:stop] for column in columns]
+        if orjson is not None and _json_safe(chunk):
+            stream.write(_orjson_rows(orjson, start, chunk))
+        else:
+            stream.write(_repr_rows(start, chunk))
+
+
+def _repr_rows(start: int, chunk: list[Any]) -> str:
+    """CSV lines for rows start, start + 1, ...: one "%r" format per row is the fastest
+    pure-Python way (a third faster than joining repr texts)."""
+    row = "%d" + ",%r" * len(chunk) + "\n"
+    lists = [part.tolist() for part in chunk]
+    return "".join(map(row.__mod__, zip(range(start, start + len(lists[0])), *lists)))
+
+
+def _orjson_rows(orjson: Any, start: int, chunk: list[Any]) -> str:
+    """The same lines through orjson: rows dumped as one JSON array of arrays, brackets cut."""
+    lists = [part.tolist() for part in chunk]
+    data = orjson.dumps(list(zip(range(start, start + len(lists[0])), *lists)))
+    return data[2:-2].replace(b"],[", b"\n").decode("ascii") + "\n"
+
+
+def _json_safe(chunk: list[Any]) -> bool:
+    """Float columns without NaN or infinity (orjson would write those as null)."""
+    import numpy as np
+
+    return all(part.dtype.kind == "f" and bool(np.isfinite(part).all()) for part in chunk)
+
+
+@functools.cache
+def _orjson() -> Any:
+    """The orjson module, or None when it is not installed (it is optional)."""
+    try:
+        import orjson
+    except ImportError:
+        return None
+    return orjson
 
 
 def write_json(stream: TextIO, index_name: str, schedules: Sequence[Schedule],

@@ -17,7 +17,9 @@ from __future__ import annotations
 import io
 import math
 import os
+import re
 import sys
+import unicodedata
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +43,10 @@ __all__ = [
     "build_figure",
     "reduce_points",
     "can_show",
+    "plot_file_name",
+    "FigureCost",
+    "figure_cost",
+    "check_figure_cost",
 ]
 
 
@@ -116,6 +122,34 @@ def check_plot_path(path: str | os.PathLike[str]) -> str:
     raise UsageError(f"{name}: unsupported format {suffix!r}; use {allowed}")
 
 
+#: Longest file name `plot_file_name` returns, in UTF-8 bytes (most file systems allow 255).
+MAX_NAME_BYTES = 120
+_WINDOWS_DEVICES = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
+                    *(f"LPT{i}" for i in range(1, 10))}
+
+
+def plot_file_name(label: str) -> str:
+    """A safe file name (no suffix) made from a schedule's label: a label is not a path.
+
+    Letters, digits and ``. _ + - =`` are kept; every other character (separators, spaces,
+    control characters, lone surrogates) becomes "_", runs of "_" shrink to one, and leading
+    dots, dashes and "_" (hidden files, option-like names) and trailing dots and "_" go. The result is
+    one path component, at most MAX_NAME_BYTES long, never empty ("plot"), and never a
+    Windows device name.
+    """
+    text = unicodedata.normalize("NFC", str(label)[:4 * MAX_NAME_BYTES])
+    kept = "".join(c if c.isalnum() or c in "._+-=" else "_" for c in text)
+    name = re.sub(r"_{2,}", "_", kept).lstrip("._-").rstrip("._")
+    while len(name.encode("utf-8")) > MAX_NAME_BYTES:
+        name = name[:-1].rstrip("._")
+    if not name.strip("_"):
+        return "plot"
+    head, dot, tail = name.partition(".")
+    if head.upper() in _WINDOWS_DEVICES:  # "nul.txt" is the device too
+        name = f"{head}_{dot}{tail}"
+    return name
+
+
 _NON_INTERACTIVE = {"agg", "cairo", "pdf", "pgf", "ps", "svg", "template"}
 
 
@@ -127,6 +161,33 @@ def can_show() -> bool:
     if sys.platform in ("darwin", "win32"):
         return True
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def _note(message: str) -> None:
+    print(f"note: {message}", file=sys.stderr)
+
+
+def _import_matplotlib() -> Any:
+    """matplotlib, imported; an MPLBACKEND it does not know is left out with a note.
+
+    matplotlib validates MPLBACKEND while it is imported and fails to import when the name is
+    unknown, yet files are always drawn with Agg, whatever the backend. So it is imported
+    without the variable, which is then applied as matplotlib would or else reported.
+    """
+    if "matplotlib" in sys.modules:
+        return sys.modules["matplotlib"]
+    backend = os.environ.pop("MPLBACKEND", None)
+    try:
+        import matplotlib
+    finally:
+        if backend is not None:
+            os.environ["MPLBACKEND"] = backend
+    if backend:
+        try:
+            matplotlib.rcParams["backend"] = backend
+        except ValueError:
+            _note(f"MPLBACKEND={ascii(backend)} is not a matplotlib backend: ignored")
+    return matplotlib
 
 
 # -- data reduction -----------------------------------------------------------------------------
@@ -206,6 +267,105 @@ def _check_args(series: Sequence[Series], layout: str, dpi: int) -> None:
         if largest > MAX_DRAWABLE:
             raise UsageError(f"{s.label}: cannot draw learning rates as large as {largest:.3g} "
                              f"(at most {MAX_DRAWABLE:g}); export the values instead")
+
+
+# -- cost of a figure, bounded before anything is drawn ------------------------------------------
+
+#: Most pixels in a figure: its raster (4 bytes each) is held in memory, also for SVG's layout.
+MAX_PIXELS = 100_000_000
+#: Most axes in a grid: constrained layout grows faster than linearly with them.
+MAX_PANELS = 100
+#: Most curves in an overlay (a legend of more is unreadable, and each costs a line artist).
+MAX_LINES = 1000
+#: Most points drawn in a figure, summed over its curves (after `reduce_points`).
+MAX_POINTS = 5_000_000
+#: Upper bounds of the memory drawing takes: per pixel, per point drawn, per axes, per value of
+#: the longest series (masks and copies are made one series at a time), and once (fonts, caches).
+BYTES_PER_PIXEL, BYTES_PER_POINT, BYTES_PER_AXES = 4, 160, 1_500_000
+BYTES_PER_VALUE, BYTES_FIXED = 8, 10_000_000
+#: Widest legend outside an overlay, per character of the longest label, and its fixed part.
+_LEGEND_IN_PER_CHAR, _LEGEND_IN = 0.125, 0.5   # 1 em of the 9 pt legend font per character
+
+
+@dataclass(frozen=True)
+class FigureCost:
+    """What drawing a figure takes: its size in pixels, its axes and the points drawn."""
+    width_px: int
+    height_px: int
+    axes: int
+    lines: int
+    points: int
+    longest: int     # values in the longest series
+
+    @property
+    def pixels(self) -> int:
+        return self.width_px * self.height_px
+
+    @property
+    def bytes(self) -> int:
+        """An upper bound of the memory matplotlib needs to draw and save the figure."""
+        return (BYTES_FIXED + BYTES_PER_PIXEL * self.pixels + BYTES_PER_POINT * self.points
+                + BYTES_PER_AXES * self.axes + BYTES_PER_VALUE * self.longest)
+
+
+def figure_cost(series: Sequence[Series], layout: str, dpi: int, title: str | None = None) -> FigureCost:
+    """The cost of drawing `series` (an upper bound: an overlay's legend is counted outside)."""
+    (width, height), nrows, ncols = _figure_size(len(series), layout, title)
+    columns = _columns(width, dpi, ncols)
+    points = longest_series = 0
+    for s in series:
+        n = int(np.size(s.values))
+        drawn = min(n, 4 * (columns + 1))
+        points += 2 * drawn if s.jumps else drawn    # a staircase doubles its vertices
+        longest_series = max(longest_series, n)
+    width_px = width * dpi
+    if layout == "overlay":  # glyphs are placed on whole pixels: up to one more per character
+        longest = max(len(_text(s.label)) for s in series)
+        width_px += (_LEGEND_IN + _LEGEND_IN_PER_CHAR * longest) * dpi + longest
+    axes = 1 if layout == "overlay" else len(series)
+    return FigureCost(math.ceil(width_px), math.ceil(height * dpi), axes, len(series), points,
+                      longest_series)
+
+
+def _cost_problem(cost: FigureCost) -> str | None:
+    """What is over its limit in `cost` (that a lower dpi can fix), or None."""
+    if cost.pixels > MAX_PIXELS:
+        return (f"the figure would be {cost.width_px} x {cost.height_px} pixels "
+                f"(at most {MAX_PIXELS // 1_000_000} million)")
+    if cost.points > MAX_POINTS:
+        return (f"the figure would draw {cost.points / 1e6:.1f} million points "
+                f"(at most {MAX_POINTS // 1_000_000} million)")
+    return None
+
+
+def check_figure_cost(series: Sequence[Series], layout: str, dpi: int,
+                      title: str | None = None) -> FigureCost:
+    """The cost of the figure, or `UsageError` naming the limit it passes and the way around."""
+    if layout == "grid" and len(series) > MAX_PANELS:
+        raise UsageError(f"a grid of {len(series)} schedules is too many (at most {MAX_PANELS}): "
+                         "use --layout overlay, or split them over several figures")
+    if layout == "overlay" and len(series) > MAX_LINES:
+        raise UsageError(f"an overlay of {len(series)} schedules is too many (at most {MAX_LINES}): "
+                         "split them over several figures")
+    cost = figure_cost(series, layout, dpi, title)
+    problem = _cost_problem(cost)
+    if problem is None:
+        return cost
+    fits = _largest_dpi(series, layout, title, below=dpi)
+    way = f"use --dpi {fits} or less, or" if fits else "draw"
+    raise UsageError(f"{problem}: {way} fewer schedules per figure")
+
+
+def _largest_dpi(series: Sequence[Series], layout: str, title: str | None, below: int) -> int | None:
+    """The largest dpi under `below` whose figure is within the limits (cost grows with dpi)."""
+    low, high = _MIN_DPI - 1, below            # low fits (or is below the range), high does not
+    while high - low > 1:
+        middle = (low + high) // 2
+        if _cost_problem(figure_cost(series, layout, middle, title)) is None:
+            low = middle
+        else:
+            high = middle
+    return low if low >= _MIN_DPI else None
 
 
 def _figure_size(n: int, layout: str, title: str | None) -> tuple[tuple[float, float], int, int]:
@@ -326,18 +486,36 @@ def _draw_series(ax: Axes, s: Series, y: np.ndarray, style: dict[str, Any], colu
                   linestyles=":", linewidth=0.9, alpha=0.45, zorder=1.5)
 
 
-def _legend_hides_curves(fig: Figure, ax: Axes, legend: Any) -> bool:
-    """Whether `legend` (placed by loc="best") overlaps any drawn curve."""
+#: Where an inside legend may go, in the order matplotlib's loc="best" tries them.
+_LEGEND_SPOTS = (("upper right", "NE"), ("upper left", "NW"), ("lower left", "SW"),
+                 ("lower right", "SE"), ("center right", "E"), ("center left", "W"),
+                 ("lower center", "S"), ("upper center", "N"), ("center", "C"))
+_LEGEND_STYLE: dict[str, Any] = {"framealpha": 0.9, "edgecolor": "0.8"}
+
+
+def _free_spot(fig: Figure, ax: Axes, legend: Any) -> str | None:
+    """The first of `_LEGEND_SPOTS` where `legend` covers no drawn curve, or None.
+
+    Lays the figure out first, for the final axes position. This replaces loc="best",
+    whose search over every drawn point is repeated on each draw and costs more than the
+    layout itself; the spots are the same and none is taken if it touches a curve.
+    """
+    from matplotlib.transforms import Bbox
+
     renderer = fig.canvas.get_renderer()
     engine = fig.get_layout_engine()
     if engine is not None:
         engine.execute(fig)                # final axes position, without rendering anything
-    box = legend.get_window_extent(renderer).padded(2.0)
-    for line in ax.get_lines():
-        path = line.get_transform().transform_path(line.get_path())
-        if path.intersects_bbox(box, filled=False):
-            return True
-    return False
+    size = legend.get_window_extent(renderer)
+    pad = legend.borderaxespad * renderer.points_to_pixels(legend.prop.get_size_in_points())
+    container = ax.bbox.padded(-pad)
+    paths = [line.get_transform().transform_path(line.get_path()) for line in ax.get_lines()]
+    legend_box = Bbox.from_bounds(0.0, 0.0, size.width, size.height)
+    for loc, anchor in _LEGEND_SPOTS:
+        box = legend_box.anchored(anchor, container=container).padded(2.0)
+        if not any(path.intersects_bbox(box, filled=False) for path in paths):
+            return loc
+    return None
 
 
 def _place_legend(fig: Figure, ax: Axes, labels: list[str], *, inside: bool,
@@ -346,13 +524,16 @@ def _place_legend(fig: Figure, ax: Axes, labels: list[str], *, inside: bool,
     figure grows by the legend's width so the axes keep their size)."""
     handles = ax.get_lines()  # given explicitly: matplotlib would skip labels starting with "_"
     if inside:
-        legend = ax.legend(handles, labels, loc="best", framealpha=0.9, edgecolor="0.8")
+        legend = ax.legend(handles, labels, loc=_LEGEND_SPOTS[0][0], **_LEGEND_STYLE)
         try:
-            if not _legend_hides_curves(fig, ax, legend):
-                if freeze:  # the layout was just computed and does not change: keep it
-                    fig.set_layout_engine("none")
-                return
-        except (AttributeError, TypeError):  # a canvas without a renderer: keep "best"
+            spot = _free_spot(fig, ax, legend)
+        except (AttributeError, TypeError):  # a canvas without a renderer: let matplotlib choose
+            ax.legend(handles, labels, loc="best", **_LEGEND_STYLE)
+            return
+        if spot is not None:
+            ax.legend(handles, labels, loc=spot, **_LEGEND_STYLE)
+            if freeze:  # the layout was just computed and does not change: keep it
+                fig.set_layout_engine(None)
             return
         legend.remove()
     legend = ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0),
@@ -362,6 +543,15 @@ def _place_legend(fig: Figure, ax: Axes, labels: list[str], *, inside: bool,
     except (AttributeError, TypeError):
         width = 2.0
     fig.set_figwidth(fig.get_figwidth() + width + 0.1)
+
+
+def _freeze_layout(fig: Figure) -> None:
+    """Lay the figure out once, now, and keep it: with a layout engine set, savefig lays out
+    and draws the whole figure once more before drawing it for the file."""
+    engine = fig.get_layout_engine()
+    if engine is not None:
+        engine.execute(fig)
+        fig.set_layout_engine(None)  # not "none": savefig would still draw twice
 
 
 def _populate(fig: Figure, series: Sequence[Series], *, unit: str, log_y: bool,
@@ -425,7 +615,8 @@ def build_figure(series: Sequence[Series], *, unit: str = "epoch", log_y: bool =
     `reduce=False` draws every point (slow for long series; for comparisons in tests).
     """
     _check_args(series, layout, dpi)
-    import matplotlib as mpl
+    check_figure_cost(series, layout, dpi, title)
+    mpl = _import_matplotlib()
     import matplotlib.style
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -436,6 +627,7 @@ def build_figure(series: Sequence[Series], *, unit: str = "epoch", log_y: bool =
         FigureCanvasAgg(fig)
         _populate(fig, series, unit=unit, log_y=log_y, title=title, dpi=dpi, layout=layout,
                   reduce=reduce, freeze_layout=True)
+        _freeze_layout(fig)
     return fig
 
 
@@ -478,12 +670,21 @@ def save_figure(series: list[Series], path: str | os.PathLike[str], *, unit: str
 
 def _show(series: Sequence[Series], *, unit: str, log_y: bool, title: str | None,
           layout: str) -> None:
-    """Open the same plot in a pyplot window (more detail, for zooming); blocks until closed."""
-    import matplotlib as mpl
-    import matplotlib.pyplot as plt
+    """Open the same plot in a pyplot window (more detail, for zooming); blocks until closed.
+    Where no window can open (the backend cannot load or draws none), say so and return."""
+    mpl = _import_matplotlib()
     import matplotlib.style
 
-    if str(plt.get_backend()).lower() in _NON_INTERACTIVE:
+    try:
+        import matplotlib.pyplot as plt
+        backend = str(plt.get_backend())
+        plt.switch_backend(backend)  # loads it now: a name alone is loaded only by the first figure
+    except Exception as error:  # the backend named by MPLBACKEND or a matplotlibrc fails to load
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        _note(f"no window: matplotlib's backend cannot be loaded ({reason})")
+        return
+    if backend.lower() in _NON_INTERACTIVE:
+        _note(f"no window: matplotlib's backend here is {backend!r}, which opens none")
         return
     figsize, _, _ = _figure_size(len(series), layout, title)
     with matplotlib.style.context("default"), mpl.rc_context(_RC):
