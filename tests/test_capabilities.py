@@ -34,7 +34,7 @@ def _maximum(p, count, pieces):
 
 def _toy(name, **fields):
     base = dict(name=name, summary="toy", family="toy", frequency="continuous", quantity="custom",
-                formula="toy", example={}, equivalents={}, evaluate=None)
+                formula="toy", example={}, evaluate=None)
     base.update(fields)
     params = base.pop("params")
     return Kind(params=params + WARMUP_PARAMS, **base)
