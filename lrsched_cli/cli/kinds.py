@@ -14,7 +14,7 @@ from typer.core import TyperGroup
 
 from ..errors import SpecError, UsageError
 from .base import examples
-from .options import CONFIG, FLAGS, LABEL, SPEC, option
+from .options import CONFIG, FLAGS, FRAMEWORK_NAMES, LABEL, SPEC, words, option
 
 if TYPE_CHECKING:  # the registry loads when a command needs it, not for --help
     from ..core.registry import Kind, Param
@@ -169,7 +169,7 @@ def framework_command(verb: str, common: list[inspect.Parameter], run: Callable[
                              annotation=Annotated[str, typer.Argument(metavar="FRAMEWORK:Scheduler(...)")])
     command.__signature__ = inspect.Signature([spec] + common)  # type: ignore[attr-defined]
     single = typer.Typer(add_completion=False, rich_markup_mode=None)
-    single.command("framework", help="A scheduler of torch, hf, optax, keras or timm, as written.",
+    single.command("framework", help=f"A scheduler of {words(FRAMEWORK_NAMES)}, as written.",
                    context_settings={"help_option_names": ["-h", "--help"]})(command)
     return typer.main.get_command(single)
 

@@ -45,13 +45,25 @@ CONFIG = option("config", ["--config", "-c"], "YAML file: {steps: N, schedules: 
 SPEC = option("spec", ["--spec", "-s"], "a schedule as 'kind:key=value,...', e.g. "
               "'step:max_lr=0.1,step_size=30' (repeatable)", metavar="SPEC", kind=Optional[list[str]])
 
+# The frameworks as the registry in lrsched_cli.frameworks lists them. Importing the registry
+# here would load every framework module on each start-up (about 40 ms), so the names are
+# written out and tests/test_framework_lists.py keeps them equal to the registry.
+FRAMEWORK_NAMES = ("torch", "hf", "optax", "keras", "timm")
+WRITE_TARGETS = ("torch", "hf", "optax", "keras")
+COMPARE_TARGETS = ("torch", "hf", "optax", "keras", "timm")
+
+
+def words(names: tuple[str, ...]) -> str:
+    return ", ".join(names[:-1]) + " or " + names[-1]
+
+
 # -- export -----------------------------------------------------------------------------------
 
 FORMAT = option("fmt", ["--format", "-f"], "csv or json [default: from the suffix of -o, else csv]",
                 metavar="csv|json")
 OUTPUT = option("output", ["--output", "-o"], "file to write; '-' for stdout [default: stdout]", metavar="PATH")
-TO = option("to", ["--to"], "print a runnable snippet for torch, hf, optax or keras instead of the values",
-            metavar="torch|hf|optax|keras")
+TO = option("to", ["--to"], f"print a runnable snippet for {words(WRITE_TARGETS)} instead of the values",
+            metavar="|".join(WRITE_TARGETS))
 EXPORT_OPTIONS = [*RUN_OPTIONS, FORMAT, OUTPUT, ALLOW_IMPORT, TO]
 
 # -- table ------------------------------------------------------------------------------------
@@ -77,7 +89,7 @@ CSV = option("csv", ["--csv"], "also write the values as CSV", metavar="PATH")
 FIGURE_OPTIONS = [PLOT_OUTPUT, LOG_Y, TITLE, DPI, SHOW, TERMINAL, LAYOUT]
 PLOT_OPTIONS = [*RUN_OPTIONS, *FIGURE_OPTIONS, ALLOW_IMPORT]
 AS = option("as_", ["--as"], "evaluate one intent as each framework's users would write it, and show "
-            "where and why the frameworks disagree", metavar="torch,optax,keras,hf,timm")
+            "where and why the frameworks disagree", metavar=",".join(COMPARE_TARGETS))
 COMPARE_OPTIONS = [*PLOT_OPTIONS, CSV, AS]
 
 

@@ -8,7 +8,7 @@ import typer
 
 from .base import app, examples, out, say
 from .kinds import kind_group
-from .options import COMPARE_OPTIONS, PLOT_OPTIONS, choice_option, int_option, output_path, run_flags
+from .options import COMPARE_OPTIONS, COMPARE_TARGETS, PLOT_OPTIONS, choice_option, int_option, output_path, run_flags
 
 
 def _plot(*, output: str | None, log_y: bool, dpi: str | None, show: bool, terminal: bool,
@@ -115,5 +115,5 @@ CONFIG_ARGUMENT = inspect.Parameter(
 compare.__signature__ = inspect.Signature([CONFIG_ARGUMENT, *COMPARE_OPTIONS])  # type: ignore[attr-defined]
 app.command("compare", epilog=examples(
     "lrsched compare configs/decays.yaml --layout grid -o plots/decays.svg",
-    "lrsched compare --as torch,optax,keras,hf,timm "
+    f"lrsched compare --as {','.join(COMPARE_TARGETS)} "
     "cosine:max_lr=0.1,min_lr=0.001,warmup_steps=50,cycle_length=950 --steps 1100"))(compare)
