@@ -993,3 +993,13 @@ def snippet(schedule: Schedule, target: str, steps: int) -> str:
         if str(exc).startswith(f"{target}: "):
             raise
         raise CodegenError(f"{target}: {exc}") from None
+
+
+def schedule_tail(out, optimizer: str, doc: str = "the schedule called with the update count t") -> None:
+    """The closing blocks of a snippet whose `schedule` is a callable of the step: how to use it,
+    and `lrsched_values(steps)` reading it back."""
+    out.blocks.append(f"# In your training code:\n#     {optimizer}")
+    out.blocks.append("\n".join([
+        "def lrsched_values(steps):",
+        f'    """lr(t), t = 0 .. steps-1: {doc}."""',
+        "    return [float(schedule(t)) for t in range(steps)]"]))

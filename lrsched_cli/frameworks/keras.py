@@ -226,12 +226,7 @@ def _keras(schedule: Schedule, steps: int) -> str:
             doc="\n".join(cg._docstring(doc)),
             init="\n".join(" " * 8 + ln if ln else "" for ln in init_lines)))
         out.blocks.append("schedule = LrschedSchedule()")
-    out.blocks.append("# In your training code:\n"
-                      "#     optimizer = keras.optimizers.SGD(learning_rate=schedule)")
-    out.blocks.append("\n".join([
-        "def lrsched_values(steps):",
-        '    """lr(t), t = 0 .. steps-1: the schedule called with the update count t."""',
-        "    return [float(schedule(t)) for t in range(steps)]"]))
+    cg.schedule_tail(out, "optimizer = keras.optimizers.SGD(learning_rate=schedule)")
     return cg._finish(out)
 
 
@@ -251,12 +246,7 @@ def _write_table(out: cg._Snippet, schedule: Schedule, table: str) -> None:
         "    def get_config(self):",
         "        return {}"]))
     out.blocks.append("schedule = LrschedSchedule()")
-    out.blocks.append("# In your training code:\n"
-                      "#     optimizer = keras.optimizers.SGD(learning_rate=schedule)")
-    out.blocks.append("\n".join([
-        "def lrsched_values(steps):",
-        '    """lr(t), t = 0 .. steps-1: the schedule called with t."""',
-        "    return [float(schedule(t)) for t in range(steps)]"]))
+    cg.schedule_tail(out, "optimizer = keras.optimizers.SGD(learning_rate=schedule)", doc="the schedule called with t")
 
 
 # -- compare --as: an intent written the way Keras users write it ------------------------------

@@ -346,11 +346,7 @@ def _optax(schedule: Schedule, steps: int) -> str:
         out.blocks.append(RESTART_LENGTHS)
     if expr != "schedule":
         out.blocks.append(f"schedule = {expr}")
-    out.blocks.append("# In your training code:\n#     optimizer = optax.sgd(learning_rate=schedule)")
-    out.blocks.append("\n".join([
-        "def lrsched_values(steps):",
-        '    """lr(t), t = 0 .. steps-1: the schedule called with the update count t."""',
-        "    return [float(schedule(t)) for t in range(steps)]"]))
+    cg.schedule_tail(out, "optimizer = optax.sgd(learning_rate=schedule)")
     return cg._finish(out)
 
 
@@ -364,12 +360,7 @@ def _write_table(out: cg._Snippet, schedule: Schedule, table: str) -> None:
         "def schedule(count):",
         '    """lr(count), held at the last tabulated value."""',
         "    return jnp.asarray(VALUES)[jnp.clip(count, 0, len(VALUES) - 1)]"]))
-    out.blocks.append("# In your training code:\n"
-                      "#     optimizer = optax.sgd(learning_rate=schedule)")
-    out.blocks.append("\n".join([
-        "def lrsched_values(steps):",
-        '    """lr(t), t = 0 .. steps-1: the schedule called with t."""',
-        "    return [float(schedule(t)) for t in range(steps)]"]))
+    cg.schedule_tail(out, "optimizer = optax.sgd(learning_rate=schedule)", doc="the schedule called with t")
 
 
 # -- compare --as: an intent written the way optax users write it ------------------------------
