@@ -120,7 +120,8 @@ LAMBDA_FUNCS = {name: getattr(math, name) for name in
 LAMBDA_FUNCS.update(min=min, max=max, abs=abs)
 _LAMBDA_NODES = (ast.Expression, ast.Lambda, ast.arguments, ast.arg, ast.BinOp, ast.UnaryOp, ast.Call,
                  ast.Name, ast.Load, ast.Constant, ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod,
-                 ast.Pow, ast.USub, ast.UAdd)
+                 ast.Pow, ast.USub, ast.UAdd, ast.IfExp, ast.Compare, ast.Eq, ast.NotEq, ast.Lt, ast.LtE,
+                 ast.Gt, ast.GtE)
 
 
 def parse_spec(spec: str) -> tuple[str, ast.Call]:

@@ -21,14 +21,18 @@ from typing import Any, Mapping
 
 from .._lazy import lazy_import
 from ..errors import ExprError, SpecError, UsageError
-from .kinds import REGISTRY, phase_marks, synthetic_loss  # noqa: F401 - phase_marks: public here too
+from .kinds import (FRAMEWORK_BOUNDS, FRAMEWORK_CHECKS, REGISTRY, phase_marks,  # noqa: F401 - phase_marks: public
+                    synthetic_loss)
 from .registry import HORIZON, Compose, Kind, did_you_mean, format_value, is_computed
 
 np = lazy_import("numpy")
 
 DEFAULT_STEPS = 100
 MAX_MARKS = 1000
-RESERVED_KEYS = ("kind", "label")
+# "framework" marks a schedule translated from a framework's scheduler (frameworks.translate): it
+# is built in framework mode, where the degenerate but legal inputs that framework computes (kinds.
+# FRAMEWORK_BOUNDS, FRAMEWORK_CHECKS) pass lrsched's own stricter checks.
+RESERVED_KEYS = ("kind", "label", "framework")
 PHASE_KEYS = ("steps",)
 
 
@@ -43,10 +47,13 @@ class Schedule:
     steps: int | None = None  # a sequence phase's length
     phases: list["Schedule"] = field(default_factory=list)  # a composite's children (phases, factors)
     metric: Any = None  # a feedback kind (plateau, greedy): the metric indexed by the run's global step
+    framework: str | None = None  # built in framework mode (see RESERVED_KEYS)
 
     def to_mapping(self) -> dict[str, Any]:
         """Kind and full parameters, as JSON/YAML would write them."""
         out: dict[str, Any] = {"kind": self.kind.name, "label": self.label}
+        if self.framework:
+            out["framework"] = self.framework
         if self.steps is not None:
             out["steps"] = self.steps
         out.update(self.params)
@@ -71,7 +78,8 @@ class Schedule:
 # -- building ---------------------------------------------------------------------------------
 
 def build(mapping: Any, horizon: int = DEFAULT_STEPS, where: str = "schedule",
-          inherit: Mapping[str, Any] | None = None, phase: bool = False) -> Schedule:
+          inherit: Mapping[str, Any] | None = None, phase: bool = False,
+          framework: str | None = None) -> Schedule:
     """Check a mapping such as `{kind: cosine, max_lr: 0.1}` and resolve every default.
 
     `horizon` is the number of steps the schedule will be evaluated on; lengths the user leaves
@@ -92,11 +100,13 @@ def build(mapping: Any, horizon: int = DEFAULT_STEPS, where: str = "schedule",
     values = dict(inherit or {})
     values.update(mapping)
     _reject_unknown(kind, values, where, phase)
+    framework = framework or _framework_mode(values, where)
 
     params: dict[str, Any] = {}
     for param in kind.params:
         if param.name in values:
-            params[param.name] = param.check(values[param.name], where)
+            checked = FRAMEWORK_BOUNDS.get((kind.name, param.name), param) if framework else param
+            params[param.name] = checked.check(values[param.name], where)
         elif param.required:
             raise SpecError(f"{where}: missing required parameter {param.name} ({param.help})")
         else:
@@ -108,6 +118,8 @@ def build(mapping: Any, horizon: int = DEFAULT_STEPS, where: str = "schedule",
     own_horizon = (steps if steps is not None else horizon) - params["warmup_steps"]
     if steps == 0:  # a zero-length phase is skipped, as in PyTorch; check it all the same
         own_horizon = max(own_horizon, 1)
+    if own_horizon <= 0 and framework:  # a framework computes a run shorter than its warmup
+        own_horizon = 1
     if own_horizon <= 0:
         raise SpecError(
             f"{where}: warmup_steps must be shorter than the "
@@ -119,8 +131,9 @@ def build(mapping: Any, horizon: int = DEFAULT_STEPS, where: str = "schedule",
         raise SpecError(f"{where}: warmup_shape exponential needs warmup_start_lr > 0 "
                         f"(received warmup_start_lr={format_value(params['warmup_start_lr'])})")
     _fill_defaults(kind, params, own_horizon)
-    if kind.check is not None:
-        kind.check(params, where)
+    check = FRAMEWORK_CHECKS.get(kind.name, kind.check) if framework else kind.check
+    if check is not None:
+        check(params, where)
 
     label = values.get("label", kind.name)
     if not isinstance(label, str) or not label.strip():
@@ -129,9 +142,9 @@ def build(mapping: Any, horizon: int = DEFAULT_STEPS, where: str = "schedule",
         # A line break or escape code would split a CSV row or garble a table, a legend, a terminal.
         raise SpecError(f"{where}: label must be one line of text without control characters "
                         f"(received {format_value(label)})")
-    schedule = Schedule(kind, params, label, where, steps=steps)
+    schedule = Schedule(kind, params, label, where, steps=steps, framework=framework)
     if kind.compose is not None:
-        schedule.phases = _build_children(kind.compose, params, own_horizon, where)
+        schedule.phases = _build_children(kind.compose, params, own_horizon, where, framework)
     if kind.feedback:
         schedule.metric = _resolve_metric(params, horizon, where)
     return schedule
@@ -202,7 +215,15 @@ def _fill_defaults(kind: Kind, params: dict, own_horizon: int) -> None:
             raise RuntimeError(f"{kind.name}.{param.name} has no value")
 
 
-def _build_children(compose: Compose, params: dict, horizon: int, where: str) -> list[Schedule]:
+def _framework_mode(values: Mapping, where: str) -> str | None:
+    framework = values.get("framework")
+    if framework is not None and not (isinstance(framework, str) and framework.strip()):
+        raise SpecError(f"{where}: framework must be the name of a framework (received {format_value(framework)})")
+    return framework
+
+
+def _build_children(compose: Compose, params: dict, horizon: int, where: str,
+                    framework: str | None = None) -> list[Schedule]:
     children, start = [], 0
     raw = params[compose.param]
     inherit = {name: params[name] for name in compose.inherit}
@@ -213,7 +234,7 @@ def _build_children(compose: Compose, params: dict, horizon: int, where: str) ->
         if _is_feedback(mapping):
             raise SpecError(f"{here}: {mapping['kind']} {compose.refusal}")
         room = max(horizon - start, 1) if compose.split else horizon
-        child = build(mapping, room, here, inherit=inherit, phase=compose.split)
+        child = build(mapping, room, here, inherit=inherit, phase=compose.split, framework=framework)
         children.append(child)
         start += child.steps or 0
     params[compose.param] = [child.to_mapping() for child in children]

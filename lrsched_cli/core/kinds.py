@@ -9,6 +9,7 @@ PyTorch's so that values agree to floating-point noise.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import deque
 
@@ -651,10 +652,16 @@ def _onecycle_phases(p):
     return [(float(pct * total) - 1, initial, p["max_lr"]), (total - 1, p["max_lr"], final)]
 
 
+def _onecycle_last(p) -> int:
+    """The last step computed, then held: total_steps - 1, or total_steps where PyTorch's last
+    phase is extrapolated (past_end=extrapolate, as torch:OneCycleLR computes it)."""
+    return p["total_steps"] - (0 if p["past_end"] == "extrapolate" else 1)
+
+
 def _onecycle_closed(t, p):
     """The phases chosen elementwise: what code generation writes (`_onecycle` is the same, 1.5-3x
     faster with masks, bench/bench_eval.py)."""
-    step = np.minimum(t, p["total_steps"] - 1)
+    step = np.minimum(t, _onecycle_last(p))
     phases = _onecycle_phases(p)
     values, start_step = [], 0.0
     for end_step, start, end in phases:
@@ -672,7 +679,7 @@ def _onecycle_closed(t, p):
 
 def _onecycle(t, p):
     # Past total_steps PyTorch raises; lrsched holds the final value.
-    step = np.minimum(t, p["total_steps"] - 1)
+    step = np.minimum(t, _onecycle_last(p))
     lr = np.empty(t.shape, dtype=np.float64)
     start_step, done = 0.0, np.zeros(t.shape, dtype=bool)
     phases = _onecycle_phases(p)
@@ -709,6 +716,9 @@ define(
         MAX_LR,
         Param("total_steps", "int", "length of the cycle", default=HORIZON, ge=2, role="length"),
         Param("pct_start", "float", "fraction of the cycle spent rising", default=0.3, ge=0, le=1),
+        Param("past_end", "choice", "hold: the final rate from t = total_steps - 1; extrapolate: as "
+              "PyTorch, the last phase continues one step to t = total_steps (PyTorch raises after "
+              "it), then holds", default="hold", choices=("hold", "extrapolate")),
         Param("anneal_strategy", "choice", "shape of each phase", default="cos", choices=("cos", "linear")),
         Param("div_factor", "float", "start at max_lr / div_factor", default=25.0, gt=0),
         Param("final_div_factor", "float", "end at max_lr / (div_factor * final_div_factor)",
@@ -1225,3 +1235,35 @@ def phase_marks(p: dict, horizon: int) -> list[int]:
         if 0 < start < horizon:
             marks.append(start)
     return marks
+
+
+# -- framework mode ---------------------------------------------------------------------------
+# A schedule translated from a framework's scheduler (frameworks.translate) is built in framework
+# mode: what that framework computes for degenerate but legal inputs is computed, where lrsched's
+# own kinds refuse them to protect the user. `lint` warns about them.
+
+def _relaxed(kind: str, name: str, **bounds: float | None) -> Param:
+    param = next(p for p in REGISTRY.get(kind).params if p.name == name)
+    return dataclasses.replace(param, **bounds)
+
+
+def _check_onecycle_framework(p: dict, where: str) -> None:
+    start = 0.0
+    for end, _, _ in _onecycle_phases(p):
+        if end == start:
+            raise rule_error(where, "a phase of no length: PyTorch divides by zero there",
+                             pct_start=p["pct_start"], total_steps=p["total_steps"])
+        start = end
+
+
+#: (kind, parameter) -> the parameter with the bounds frameworks accept.
+FRAMEWORK_BOUNDS = {
+    ("step", "gamma"): _relaxed("step", "gamma", gt=None, ge=0),  # StepLR(gamma=0.0): 0 after step_size
+    ("multistep", "gamma"): _relaxed("multistep", "gamma", gt=None, ge=0),
+    ("exponential", "gamma"): _relaxed("exponential", "gamma", gt=None, ge=0),
+}
+#: kind -> the check in framework mode (None: none).
+FRAMEWORK_CHECKS = {
+    "cyclic": None,  # CyclicLR(base_lr above max_lr): cycles downwards
+    "onecycle": _check_onecycle_framework,  # pct_start=0.0, total_steps=2
+}

@@ -136,6 +136,7 @@ def translate(text: str, *, base_lr: float | None = None, metric: list[float] | 
                        None if metric is None else list(metric))
     mapping = context.translate(call)
     mapping.setdefault("label", context.top)
+    mapping["framework"] = framework  # built in framework mode: as the framework computes it
     return mapping
 
 

@@ -162,8 +162,8 @@ OPTAX = {
                                    a["warmup_steps"], a["init_value"], a["peak_value"])),
     "warmup_constant_schedule": Ctor(
         (Arg("init_value", "number"), Arg("peak_value", "number"), Arg("warmup_steps", "int")),
-        lambda a, c: _after_warmup(_constant(a["peak_value"]), a["warmup_steps"], a["init_value"],
-                                   a["peak_value"])),
+        # a linear_schedule in optax: no warmup steps means init_value throughout
+        lambda a, c: _optax_polynomial(a["init_value"], a["peak_value"], 1, a["warmup_steps"], 0, c)),
     "piecewise_interpolate_schedule": Ctor(
         (Arg("interpolate_type", "text", REQUIRED, ("linear", "cosine")), Arg("init_value", "number"),
          Arg("boundaries_and_scales", "scales", None)),

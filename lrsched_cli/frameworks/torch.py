@@ -124,7 +124,9 @@ def _torch_onecycle(a: dict, c: _Context) -> dict:
         if a["epochs"] is None or a["steps_per_epoch"] is None:
             raise c.fail("needs total_steps, or epochs and steps_per_epoch")
         total = a["epochs"] * a["steps_per_epoch"]
+    # torch computes t = total_steps on the last phase (and raises on the step after): past_end
     return {"kind": "onecycle", "max_lr": a["max_lr"], "total_steps": total, "pct_start": a["pct_start"],
+            "past_end": "extrapolate",
             "anneal_strategy": a["anneal_strategy"], "div_factor": a["div_factor"],
             "final_div_factor": a["final_div_factor"], "three_phase": a["three_phase"]}
 
@@ -163,16 +165,19 @@ def _torch_sequential(a: dict, c: _Context) -> dict:
 
 
 def _torch_chained(a: dict, c: _Context) -> dict:
-    factors = []
+    factors, top = [], c.base
     for node in a["schedulers"]:
         name = node.func.id
         if name in NOT_A_FACTOR:
             raise c.fail(f"not a product of factors in torch: {NOT_A_FACTOR[name]}")
         child = c.nested(chained=True).translate(node)
+        # A child translated with a factor folded into its max_lr (ConstantLR or LinearLR with
+        # total_iters=0, MultiStepLR's milestone 0) contributes that factor to the chain's rate.
+        top *= child["max_lr"] / c.base
         factors.extend(child["schedules"] if child["kind"] == "chain" else [child])
     if not factors:
         raise c.fail("needs at least one scheduler")
-    return {"kind": "chain", "max_lr": c.base, "schedules": factors}
+    return {"kind": "chain", "max_lr": top, "schedules": factors}
 
 
 TORCH = {
@@ -267,6 +272,7 @@ def _torch_own_native(piece: cg._Piece, base: float, *, alone: bool, first: bool
             cg._kw("step_size_up", p["step_size_up"]), cg._kw("step_size_down", p["step_size_down"]),
             cg._kw("mode", p["mode"]), cg._kw("gamma", p["gamma"]), cg._kw("cycle_momentum", False)])
     if name == "onecycle" and alone:
+        p.get("past_end")  # either way: lrsched_values stops stepping where lrsched holds
         return cg._call(sched + "OneCycleLR", [
             "optimizer", cg._kw("max_lr", p["max_lr"]), cg._kw("total_steps", p["total_steps"]),
             cg._kw("pct_start", p["pct_start"]), cg._kw("anneal_strategy", p["anneal_strategy"]),
@@ -309,10 +315,13 @@ def _torch_scheduler(out: cg._Snippet, pieces: list[cg._Piece], base: float, ste
         return f"return {cg._reindent(natives[0], 4)}", opts
     if alone and natives[0] is not None:
         if pieces[0].schedule.kind.name == "onecycle":
-            opts["stop"] = pieces[0].params["total_steps"] - 1
+            p = pieces[0].params
+            extrapolate = p["past_end"] == "extrapolate"
+            opts["stop"] = p["total_steps"] - (0 if extrapolate else 1)
             out.note("OneCycleLR raises after total_steps steps (and extrapolates at total_steps); "
-                     "lrsched holds the final rate from t = total_steps - 1, so lrsched_values "
-                     "stops stepping the scheduler there: do the same in training.")
+                     + ("lrsched follows it to t = total_steps and holds that rate after"
+                        if extrapolate else "lrsched holds the final rate from t = total_steps - 1")
+                     + ", so lrsched_values stops stepping the scheduler there: do the same in training.")
         return f"return {cg._reindent(natives[0], 4)}", opts
     if own_native:
         children = []
