@@ -29,6 +29,27 @@ ACCUM_RULES = {
     "ceil": "the last partial accumulation counts (Hugging Face Trainer 5.x, Lightning)",
     "floor": "the last partial accumulation is dropped (Hugging Face Trainer 4.x)",
 }
+#: Every rule, as `lrsched describe run` and the README state them.
+RULES = (
+    ("batches per device and epoch", "ceil(ceil(N / B) / G): the last partial batch counts (PyTorch DataLoader, "
+     "Accelerate's sharded batches); with drop_last floor(floor(N / B) / G)"),
+    ("updates per epoch", "ceil(batches / A): the last partial accumulation counts (Hugging Face Trainer 5.x, "
+     "Lightning); accum_rule floor: batches // A (Hugging Face Trainer 4.x); at least 1"),
+    ("total updates from epochs", "ceil(E x updates per epoch); E may be fractional (Hugging Face Trainer)"),
+    ("max_steps", "the total updates as given; it beats epochs (Hugging Face Trainer); given in one place "
+     "with epochs, the two must agree"),
+    ("tokens, samples", "floor(T / (B x G x A x L)), floor(S / (B x G x A)): a last partial update is not run "
+     "(Megatron-LM train_samples, OLMo tokens)"),
+    ("warmup_ratio", "warmup = ceil(r x total updates) (Hugging Face get_warmup_steps), given to every "
+     "schedule that states no warmup"),
+    ("warmup_epochs", "warmup = floor(E x updates per epoch) (mmengine's int()); stepped per epoch, E epochs"),
+    ("precedence", "the command line, then the file's run: block; among max_steps, tokens, samples, epochs and "
+     "steps of one source the first fixes the total and the others must agree"),
+    ("a batch larger than the dataset", "one batch per epoch (a note, as the trainers); with drop_last none: "
+     "refused"),
+    ("scheduler_steps_per_update K", "update u sees the schedule after K x u calls: Accelerate steps a "
+     "prepared scheduler once per process, so a schedule meant for N updates ends after N / K"),
+)
 #: The settings that fix the number of updates, the first winning among those of one source.
 TOTALS = ("max_steps", "tokens", "samples", "epochs", "steps")
 
@@ -48,6 +69,7 @@ class Geometry:
     tokens_per_update: int | None = None  # the global batch x seq_len
     lines: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    derived: bool = False  # the total comes from the geometry, not from `steps` as given
 
 
 def number(value: Any) -> str:
@@ -130,7 +152,8 @@ def derive(values: Mapping[str, Any], ranks: Mapping[str, int] | None = None,
         lines.append(f"accumulation rule {get.get('accum_rule', 'ceil')}: "
                      f"{ACCUM_RULES[get.get('accum_rule', 'ceil')]}")
     tokens = batch * get["seq_len"] if batch is not None and "seq_len" in get else None
-    return Geometry(per_epoch, total, warmup, batch, tokens, tuple(lines), tuple(notes))
+    return Geometry(per_epoch, total, warmup, batch, tokens, tuple(lines), tuple(notes),
+                    derived=chosen not in (None, "steps"))
 
 
 def _per_epoch(get: Mapping[str, Any], ranks: Mapping[str, int], name: Callable[[str], str],

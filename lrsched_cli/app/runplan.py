@@ -1,0 +1,152 @@
+"""How each schedule meets the run: what its lengths count, how often it is stepped, its warmup.
+
+A schedule says `per: step` (the default: its lengths count optimizer updates) or `per: epoch`.
+Per epoch it is stepped `stepping: epoch` (once per epoch, PyTorch's default loop: the value holds
+within the epoch) or `stepping: iteration` (every length times the updates per epoch, as
+mmengine's convert_to_iter_based and timm's t_in_epochs=False). `warmup_epochs` states a warmup
+in epochs. The run's warmup_ratio gives a warmup to the schedules that state none, and a
+framework scheduler written without its horizon (`hf:cosine`) gets the run's. With
+scheduler_steps_per_update K (Accelerate steps the scheduler once per process) update u sees the
+schedule at K x u, so it ends K times early, as it really does.
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from ..errors import SpecError
+from .settings import DEFAULT, RunSettings
+
+PER = ("step", "epoch")
+STEPPING = ("epoch", "iteration")
+RUN_KEYS = ("per", "stepping", "warmup_epochs")
+#: Framework arguments the run fills when the scheduler leaves them out (the Hugging Face Trainer
+#: passes num_training_steps and get_warmup_steps(); torch's OneCycleLR needs a total).
+HORIZON_ARGUMENTS = ("num_training_steps", "num_warmup_steps", "total_steps")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """`calls` scheduler calls are evaluated; each holds for `hold` updates (an epoch's, or 1)."""
+
+    calls: int
+    hold: int = 1
+    note: str | None = None  # the working of a derived warmup
+
+
+def prepare(mapping: Any, run: RunSettings, where: str) -> tuple[Any, int, Plan]:
+    """The mapping to build (its run keys taken out and applied), the horizon to build it on,
+    and how its values become one per update."""
+    if not isinstance(mapping, Mapping):
+        return mapping, run.steps, Plan(run.steps)
+    mapping = dict(mapping)
+    per = _choice(mapping.pop("per", "step"), "per", PER, where)
+    stepping = mapping.pop("stepping", None)
+    if stepping is not None and per != "epoch":
+        raise SpecError(f"{where}: stepping applies to a schedule per: epoch (received per: {per})")
+    stepping = _choice(stepping or "epoch", "stepping", STEPPING, where)
+    warmup_epochs = mapping.pop("warmup_epochs", None)
+    upe = run.updates_per_epoch
+    if (per == "epoch" or warmup_epochs is not None) and upe is None:
+        said = "per: epoch" if per == "epoch" else "warmup_epochs"
+        raise SpecError(f"{where}: {said} needs the updates per epoch: give --dataset-size and --batch-size, "
+                        "or --steps-per-epoch (run: in a file)")
+    if warmup_epochs is not None and "warmup_steps" in mapping:
+        raise SpecError(f"{where}: give warmup_steps or warmup_epochs, not both")
+    note = None
+    if per == "epoch" and stepping == "epoch":
+        if warmup_epochs is not None:
+            if not isinstance(warmup_epochs, int) or isinstance(warmup_epochs, bool) or warmup_epochs < 0:
+                raise SpecError(f"{where}: warmup_epochs must be a whole number of epochs when the schedule is "
+                                f"stepped once per epoch (received {warmup_epochs!r})")
+            mapping["warmup_steps"] = warmup_epochs
+        epochs = run.epochs_run
+        return mapping, epochs, Plan(epochs, hold=upe)
+    if per == "epoch":
+        from ..core.epochs import scale_lengths
+
+        mapping = scale_lengths(mapping, upe, where)
+    if warmup_epochs is not None:
+        from ..core.epochs import warmup_from_epochs
+
+        mapping["warmup_steps"], note = warmup_from_epochs(warmup_epochs, upe, where)
+    elif run.warmup and "warmup_steps" not in mapping:
+        mapping["warmup_steps"] = run.warmup
+    return mapping, run.steps, Plan(run.steps, note=note)
+
+
+def _choice(value: Any, key: str, choices: tuple[str, ...], where: str) -> str:
+    if value not in choices:
+        from ..core.registry import did_you_mean, format_value
+
+        hint = did_you_mean(value, choices) if isinstance(value, str) else ""
+        raise SpecError(f"{where}: {key} must be one of: {', '.join(choices)} (received {format_value(value)}){hint}")
+    return value
+
+
+def fill_horizon(item: Any, run: RunSettings) -> Any:
+    """A framework scheduler written without its horizon (`hf:cosine`, `hf:linear(num_warmup_steps=50)`)
+    with the run's: num_training_steps, num_warmup_steps (the warmup ratio's, else 0), total_steps."""
+    if isinstance(item, Mapping) and isinstance(item.get("from"), str):
+        return {**item, "from": fill_horizon(item["from"], run)}
+    if not isinstance(item, str) or run.sources.get("steps", DEFAULT) == DEFAULT:
+        return item  # no run said how long it is: the scheduler must
+    from ..frameworks import REGISTRY, is_framework_spec
+
+    if not is_framework_spec(item):
+        return item
+    prefix, _, body = item.partition(":")
+    try:
+        tree = ast.parse(body.strip(), mode="eval").body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return item  # translate names the problem
+    call = tree if isinstance(tree, ast.Call) else ast.Call(tree, [], []) if isinstance(tree, ast.Name) else None
+    if call is None or not isinstance(call.func, ast.Name):
+        return item
+    ctor = REGISTRY[prefix.strip()].constructors.get(call.func.id)
+    if ctor is None or call.args and len(call.args) >= len(ctor.args):
+        return item
+    given = {k.arg for k in call.keywords} | {a.name for a in ctor.args[:len(call.args)]}
+    values = {"num_training_steps": run.steps, "num_warmup_steps": run.warmup or 0, "total_steps": run.steps}
+    names = {a.name for a in ctor.args}
+    added = [ast.keyword(name, ast.Constant(values[name])) for name in HORIZON_ARGUMENTS
+             if name in names and name not in given]
+    if not added and call is tree:
+        return item
+    call.keywords = [*call.keywords, *added]
+    return f"{prefix}:{ast.unparse(call)}"
+
+
+def evaluate_plan(schedule: Any, plan: Plan, run: RunSettings) -> Any:
+    """One value per update: the scheduler's value after K x c calls for call c, held for `hold`."""
+    import numpy as np
+
+    from ..core.engine import evaluate
+
+    k = run.scheduler_steps_per_update
+    if k == 1:
+        values = evaluate(schedule, plan.calls)
+    else:
+        index = np.arange(plan.calls, dtype=np.int64) * k
+        cap = _last_call(schedule)
+        if cap is not None:
+            index = np.minimum(index, cap)
+        values = evaluate(schedule, int(index[-1]) + 1)[index]
+    if plan.hold > 1:
+        values = np.repeat(values, plan.hold)[:run.steps]
+    return values
+
+
+def _last_call(schedule: Any) -> int | None:
+    """Accelerate stops stepping a scheduler with total_steps (OneCycleLR) at its end."""
+    if schedule.kind.name != "onecycle" or schedule.params["warmup_steps"]:
+        return None
+    return schedule.params["total_steps"]
+
+
+def plan_marks(marks: list[int], plan: Plan, run: RunSettings) -> list[int]:
+    """A schedule's marks (in its own calls) as updates."""
+    k = run.scheduler_steps_per_update
+    moved = [-(-m // k) * plan.hold for m in marks]
+    return sorted({m for m in moved if 0 < m < run.steps})
