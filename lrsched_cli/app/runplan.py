@@ -133,6 +133,8 @@ def evaluate_plan(schedule: Any, plan: Plan, run: RunSettings) -> Any:
         if cap is not None:
             index = np.minimum(index, cap)
         values = evaluate(schedule, int(index[-1]) + 1)[index]
+        if cap is not None:
+            values[index == cap] = _onecycle_at(schedule.params, cap)
     if plan.hold > 1:
         values = np.repeat(values, plan.hold)[:run.steps]
     return values
@@ -143,6 +145,23 @@ def _last_call(schedule: Any) -> int | None:
     if schedule.kind.name != "onecycle" or schedule.params["warmup_steps"]:
         return None
     return schedule.params["total_steps"]
+
+
+def _onecycle_at(params: dict, step: int) -> float:
+    """OneCycleLR's value at step total_steps, where torch does not raise but extends its last
+    phase (lrsched's onecycle holds its final value from total_steps - 1): the step Accelerate's
+    last call reaches."""
+    import math
+
+    from ..core.kinds import _onecycle_phases
+
+    phases = _onecycle_phases(params)
+    begin = phases[-2][0]
+    end_step, start, end = phases[-1]
+    pct = (step - begin) / (end_step - begin)
+    if params["anneal_strategy"] == "cos":
+        return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
+    return (end - start) * pct + start
 
 
 def plan_marks(marks: list[int], plan: Plan, run: RunSettings) -> list[int]:
