@@ -568,15 +568,20 @@ class RunAxes(str):
 
 
 def add_run_axes(ax: Any, unit: str) -> None:
-    """Epochs on a secondary axis above the updates, tokens below them (or above, alone)."""
+    """Epochs on a secondary axis above the updates, tokens on one below them (above, the
+    y axis' "x1e-4" would overlap its labels)."""
     if not isinstance(unit, RunAxes):
         return
-    places = iter(("top", -0.22))
-    for factor, label in ((unit.per_epoch, "epoch"), (unit.tokens_per_update, "tokens")):
-        if factor:
-            axis = ax.secondary_xaxis(next(places), functions=(lambda u, f=factor: u / f,
-                                                               lambda e, f=factor: e * f))
-            axis.set_xlabel(label)
+    if unit.per_epoch:
+        per = unit.per_epoch
+        ax.secondary_xaxis("top", functions=(lambda u: u / per, lambda e: e * per)).set_xlabel("epoch")
+    if unit.tokens_per_update:
+        from matplotlib.ticker import EngFormatter
+
+        size = unit.tokens_per_update
+        axis = ax.secondary_xaxis(-0.2, functions=(lambda u: u * size, lambda n: n / size))
+        axis.xaxis.set_major_formatter(EngFormatter(sep=""))
+        axis.set_xlabel("tokens")
 
 
 def _populate(fig: Figure, series: Sequence[Series], *, unit: str, log_y: bool,
