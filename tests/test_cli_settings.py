@@ -60,6 +60,8 @@ CASES = {
     "unit": ("step", "epoch", lambda args: export_rows(args)[0][0], "epoch", "step", "epoch"),
     "base_lr": ("0.5", "0.1", lambda args: float(export_rows(args)[1][1]), 0.1, 0.5, None),
     "title": ("from the file", "from the flag", chart_title, "from the flag", "from the file", None),
+    "normalize": ("area", "none", lambda args: "normalized" in runner.invoke(app, ["export", *args]).stderr,
+                  False, True, False),
     # the run block: each with the other settings (RUN_BASE) that make its effect visible
     "dataset_size": ("50", "30", rows_or_refused, 3, 5, "refused"),
     "batch_size": ("20", "25", rows_or_refused, 4, 5, "refused"),

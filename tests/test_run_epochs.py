@@ -91,6 +91,9 @@ def test_per_epoch_without_updates_per_epoch_is_refused(tmp_path):
     ("{kind: cosine, max_lr: 0.1, stepping: iteration}", "stepping applies to a schedule per: epoch"),
     ("{kind: cosine, max_lr: 0.1, warmup_steps: 2, warmup_epochs: 1}", "warmup_steps or warmup_epochs, not both"),
     ("{kind: cosine, max_lr: 0.1, per: epoch, warmup_epochs: 0.5}", "whole number of epochs"),
+    ("{kind: cosine, max_lr: 1, branches: [4]}", "branches applies to a wsd schedule"),
+    ("{kind: wsd, max_lr: 1, decay_steps: 5, branches: 40}", "branches must be a list of steps >= 1"),
+    ("{kind: wsd, max_lr: 1, decay_steps: 1, warmup_steps: 5, branches: [5]}", "branches must start after the warmup"),
 ])
 def test_bad_entry_keys_are_one_line_errors(tmp_path, entry, words):
     path = tmp_path / "c.yaml"

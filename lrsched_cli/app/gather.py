@@ -23,7 +23,11 @@ class Request:
         check_steps(run.steps, len(schedules))
         self.schedules, self.run, self.name = schedules, run, name
         self.plans = plans or [Plan(run.steps) for _ in schedules]
-        self.columns = [evaluate_plan(s, p, run) for s, p in zip(schedules, self.plans)]
+        columns = [evaluate_plan(s, p, run) for s, p in zip(schedules, self.plans)]
+        self.columns = _same_length(columns, run, self.plans)
+        self.notes: tuple[str, ...] = ()
+        if run.normalize == "area":
+            self.columns, self.notes = _equal_area(self.columns, [s.label for s in schedules])
 
     def marks(self, index: int) -> list[int]:
         """Where something happens in schedule `index` (warmup end, restarts, ...), in updates."""
@@ -44,15 +48,23 @@ class Request:
 
         return "step", ["epoch", *self.labels], [np.arange(self.steps) / upe, *self.columns]
 
+    def summaries(self, columns: list | None = None) -> list:
+        """The summary of each column over its own run (a shorter run's NaN tail left out)."""
+        import numpy as np
+
+        from ..core.summary import summarize
+
+        return [summarize(c[~np.isnan(c)]) for c in (self.columns if columns is None else columns)]
+
     @property
     def derivation(self) -> tuple[str, ...]:
         """How the run's numbers came about, and each schedule's derived warmup."""
         notes = tuple(f"{s.label}: {p.note}" for s, p in zip(self.schedules, self.plans) if p.note)
-        return (*self.run.derivation, *notes)
+        return (*self.run.derivation, *notes, *self.notes)
 
     @property
     def steps(self) -> int:
-        return self.run.steps
+        return len(self.columns[0]) if self.columns else self.run.steps
 
     @property
     def unit(self) -> str:
@@ -65,6 +77,36 @@ class Request:
     @property
     def labels(self) -> list[str]:
         return [s.label for s in self.schedules]
+
+
+def _same_length(columns: list, run: RunSettings, plans: list) -> list:
+    """Schedules with their own `steps:` run shorter or longer than the others: every column is
+    as long as the longest run, a shorter one ending in NaN (no value: its run is over)."""
+    if all(p.length is None for p in plans):
+        return columns
+    import numpy as np
+
+    from .settings import DEFAULT
+
+    floor = run.steps if run.sources.get("steps") != DEFAULT or any(p.length is None for p in plans) else 0
+    length = max(floor, *(len(c) for c in columns))
+    return [c if len(c) == length else np.concatenate([c, np.full(length - len(c), np.nan)]) for c in columns]
+
+
+def _equal_area(columns: list, labels: list[str]) -> tuple[list, tuple[str, ...]]:
+    """Each schedule scaled so that its LR area (its sum over its run) equals the first's, as
+    scaling-law comparisons do; the factors are said."""
+    import numpy as np
+
+    areas = [float(np.nansum(c)) for c in columns]
+    if not all(area > 0 for area in areas):
+        bad = labels[next(i for i, area in enumerate(areas) if not area > 0)]
+        raise UsageError(f"--normalize area needs every schedule's LR area > 0 ({bad}'s is "
+                         f"{areas[labels.index(bad)]})")
+    factors = [areas[0] / area for area in areas]
+    said = ", ".join(f"{label} x{factor:.6g}" for label, factor in zip(labels[1:], factors[1:]))
+    note = f"normalized to the LR area of {labels[0]} ({areas[0]:.6g})" + (f": {said}" if said else "")
+    return [c * f for c, f in zip(columns, factors)], (note,)
 
 
 def gather(*, flags: Mapping[str, Any], allow_import: bool = False, **sources: Any) -> Request:
@@ -83,7 +125,7 @@ def _gather(flags: Mapping[str, Any], kind_mapping: dict | None = None, framewor
     from ..core.engine import build, check_steps, natural_steps
     from ..io.config import build_all, from_framework, parse_spec, read_config
 
-    from .runplan import fill_horizon, prepare
+    from .runplan import expand_branches, fill_horizon, prepare
 
     _one_source(kind_mapping or framework, config, spec, label)
     if kind_mapping is not None or framework is not None:
@@ -112,14 +154,15 @@ def _gather(flags: Mapping[str, Any], kind_mapping: dict | None = None, framewor
         file = read_config(config)
         run = resolve(flags, file.settings, source=file.name)
         check_steps(run.steps, len(file.items))
-        items = [fill_horizon(item, run) for item in file.items]
+        items = expand_branches([fill_horizon(item, run) for item in file.items])
         schedules = build_all(items, run.steps, file.name, base_lr=run.base_lr, prepare=adapt)
         return Request(schedules, run, Path(config).stem, plans)
     from ..frameworks import is_framework_spec
 
     run = resolve(flags)
     check_steps(run.steps, len(spec or ()))
-    items = [fill_horizon(text, run) if is_framework_spec(text) else parse_spec(text) for text in spec or ()]
+    items = expand_branches([fill_horizon(text, run) if is_framework_spec(text) else parse_spec(text)
+                             for text in spec or ()])
     schedules = build_all(items, run.steps, "--spec", base_lr=run.base_lr, prepare=adapt)
     return Request(schedules, run, "-".join(s.label for s in schedules)[:60], plans)
 

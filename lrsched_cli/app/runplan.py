@@ -20,7 +20,8 @@ from .settings import DEFAULT, RunSettings
 
 PER = ("step", "epoch")
 STEPPING = ("epoch", "iteration")
-RUN_KEYS = ("per", "stepping", "warmup_epochs")
+RUN_KEYS = ("per", "stepping", "warmup_epochs", "steps", "branches")
+DECAY_FROM = "_decay_from"  # a WSD branch: the step its decay starts at (set by expand_branches)
 #: Framework arguments the run fills when the scheduler leaves them out (the Hugging Face Trainer
 #: passes num_training_steps and get_warmup_steps(); torch's OneCycleLR needs a total).
 HORIZON_ARGUMENTS = ("num_training_steps", "num_warmup_steps", "total_steps")
@@ -33,6 +34,7 @@ class Plan:
     calls: int
     hold: int = 1
     note: str | None = None  # the working of a derived warmup
+    length: int | None = None  # updates of this schedule's own run (`steps:` on it), else the run's
 
 
 def prepare(mapping: Any, run: RunSettings, where: str) -> tuple[Any, int, Plan]:
@@ -41,6 +43,10 @@ def prepare(mapping: Any, run: RunSettings, where: str) -> tuple[Any, int, Plan]
     if not isinstance(mapping, Mapping):
         return mapping, run.steps, Plan(run.steps)
     mapping = dict(mapping)
+    own = mapping.pop("steps", None)
+    if own is not None and (isinstance(own, bool) or not isinstance(own, int) or own < 1):
+        raise SpecError(f"{where}: steps (this schedule's own run) must be an integer >= 1 (received {own!r})")
+    total = own or run.steps
     per = _choice(mapping.pop("per", "step"), "per", PER, where)
     stepping = mapping.pop("stepping", None)
     if stepping is not None and per != "epoch":
@@ -61,8 +67,8 @@ def prepare(mapping: Any, run: RunSettings, where: str) -> tuple[Any, int, Plan]
                 raise SpecError(f"{where}: warmup_epochs must be a whole number of epochs when the schedule is "
                                 f"stepped once per epoch (received {warmup_epochs!r})")
             mapping["warmup_steps"] = warmup_epochs
-        epochs = run.epochs_run
-        return mapping, epochs, Plan(epochs, hold=upe)
+        epochs = -(-total // upe)
+        return _branch(mapping, where), epochs, Plan(epochs, hold=upe, length=own)
     if per == "epoch":
         from ..core.epochs import scale_lengths
 
@@ -73,7 +79,50 @@ def prepare(mapping: Any, run: RunSettings, where: str) -> tuple[Any, int, Plan]
         mapping["warmup_steps"], note = warmup_from_epochs(warmup_epochs, upe, where)
     elif run.warmup and "warmup_steps" not in mapping:
         mapping["warmup_steps"] = run.warmup
-    return mapping, run.steps, Plan(run.steps, note=note)
+    if per == "epoch" and DECAY_FROM in mapping:
+        mapping[DECAY_FROM] *= upe
+    return _branch(mapping, where), total, Plan(total, note=note, length=own)
+
+
+def expand_branches(items: list) -> list:
+    """A wsd schedule with `branches: [40000, 60000]` and, after it, one copy per branch whose
+    decay starts at that step (the cooldown run from that checkpoint), labelled so; each branch's
+    run ends with its decay."""
+    out = []
+    for item in items:
+        if not isinstance(item, Mapping) or "branches" not in item:
+            out.append(item)
+            continue
+        branches = item["branches"]
+        where = f"schedule {len(out) + 1}"
+        if item.get("kind") != "wsd":
+            raise SpecError(f"{where}: branches applies to a wsd schedule (received kind {item.get('kind')!r})")
+        if not isinstance(branches, list) or not branches or not all(
+                isinstance(b, int) and not isinstance(b, bool) and b >= 1 for b in branches):
+            raise SpecError(f"{where} (wsd): branches must be a list of steps >= 1 where a cooldown starts "
+                            f"(received {branches!r})")
+        base = {key: value for key, value in item.items() if key != "branches"}
+        out.append(base)
+        label = base.get("label", "wsd")
+        decay = base.get("decay_steps")
+        ends = isinstance(decay, int) and not isinstance(decay, bool) and "steps" not in base
+        for b in branches:
+            out.append({**base, DECAY_FROM: b, "label": f"{label} (decay from {b})",
+                        **({"steps": b + decay} if ends else {})})
+    return out
+
+
+def _branch(mapping: dict, where: str) -> dict:
+    """A WSD branch: its stable phase ends at the branch step (its warmup now known)."""
+    start = mapping.pop(DECAY_FROM, None)
+    if start is None:
+        return mapping
+    warmup = mapping.get("warmup_steps", 0)
+    if start <= warmup:
+        raise SpecError(f"{where} (wsd): branches must start after the warmup (received {start} <= "
+                        f"warmup_steps {warmup})")
+    mapping["stable_steps"] = start - warmup
+    return mapping
 
 
 def _choice(value: Any, key: str, choices: tuple[str, ...], where: str) -> str:
@@ -136,8 +185,8 @@ def evaluate_plan(schedule: Any, plan: Plan, run: RunSettings) -> Any:
         if cap is not None:
             values[index == cap] = _onecycle_at(schedule.params, cap)
     if plan.hold > 1:
-        values = np.repeat(values, plan.hold)[:run.steps]
-    return values
+        values = np.repeat(values, plan.hold)
+    return values[:plan.length or run.steps]
 
 
 def _last_call(schedule: Any) -> int | None:

@@ -140,6 +140,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("unit", "--unit", f"one of: {', '.join(UNITS)}", _unit, str, default="epoch"),
     Setting("base_lr", "--base-lr", "a number > 0", _positive, _number_text),
     Setting("title", "--title", "valid UTF-8 text", _text, str),
+    Setting("normalize", "--normalize", "one of: none, area", _choice(("none", "area")), str, default="none"),
     *(Setting(name, "--" + name.replace("_", "-"), rule, check, parse, default, "run", help, metavar)
       for name, rule, check, parse, default, help, metavar in (
         ("dataset_size", "an integer >= 1", _count, integer_text, None,
@@ -182,6 +183,7 @@ class RunSettings:
     unit: str
     base_lr: float | None = None
     title: str | None = None
+    normalize: str = "none"  # "area": every schedule scaled to the first's LR area
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
     # the run geometry as given (None: not given) ...
     dataset_size: int | None = None

@@ -46,7 +46,10 @@ def _run_geometry_options() -> list[inspect.Parameter]:
 
 
 RUN_GEOMETRY_OPTIONS = _run_geometry_options()
-RUN_OPTIONS = [STEPS, UNIT, BASE_LR, *RUN_GEOMETRY_OPTIONS]
+NORMALIZE = option("normalize", ["--normalize"], "area: scale each schedule so its LR area (sum over the run) "
+                   "equals the first's, to compare at equal area [default: none, or the config's]",
+                   metavar="none|area")
+RUN_OPTIONS = [STEPS, UNIT, BASE_LR, NORMALIZE, *RUN_GEOMETRY_OPTIONS]
 
 # -- where the schedules come from ----------------------------------------------------------
 

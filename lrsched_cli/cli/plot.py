@@ -53,12 +53,11 @@ def _draw(req: Any, output: str | None, csv: str | None, dpi: int, layout: str, 
     if csv is not None:
         write_request(req, "csv", csv)
     if summary:
-        from ..core.summary import summarize
         from ..present.render import summary_table
 
         from .run import report_run
 
-        out().print(summary_table(req.labels, [summarize(c) for c in req.columns], req.unit))
+        out().print(summary_table(req.labels, req.summaries(), req.unit))
         report_run(req, to_stdout=True)
     if terminal:
         terminal_chart(req, log_y=log_y)

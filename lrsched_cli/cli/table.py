@@ -15,7 +15,7 @@ MAX_TABLE_ROWS = 10_000
 
 def _table(*, every: str | None, chart: bool, **values: Any) -> None:
     from ..app.gather import gather
-    from ..core.summary import sample_rows, summarize
+    from ..core.summary import sample_rows
     from ..present.render import summary_table, values_table
 
     flags = run_flags(values)
@@ -32,7 +32,7 @@ def _table(*, every: str | None, chart: bool, **values: Any) -> None:
     console = out()
     console.print(values_table(labels, columns, rows, index, title=req.title))
     own = columns[len(columns) - len(req.labels):]  # without a fractional-epoch column
-    console.print(summary_table(req.labels, [summarize(c) for c in own], index))
+    console.print(summary_table(req.labels, req.summaries(own), index))
     report_run(req, to_stdout=True)
     if chart:
         terminal_chart(req, log_y=False)

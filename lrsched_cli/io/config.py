@@ -13,7 +13,7 @@ from ..errors import ConfigError, SpecError
 TOP_KEYS = (*(s.name for s in SETTINGS if s.group == "top"), "run", "schedules")
 RUN_KEYS = tuple(s.name for s in SETTINGS if s.group == "run")
 #: Keys a schedule entry may carry for the run (app/runplan.py), `from:` entries included.
-RUN_ENTRY_KEYS = ("per", "stepping", "warmup_epochs")
+RUN_ENTRY_KEYS = ("per", "stepping", "warmup_epochs", "steps")
 FROM_KEYS = ("from", "base_lr", "metric", "label", *RUN_ENTRY_KEYS)
 
 
