@@ -12,8 +12,9 @@ from .settings import RunSettings, has_lone_surrogate, resolve
 class Request:
     """The schedules a command was asked for, evaluated over the run."""
 
-    def __init__(self, schedules: list, run: RunSettings, name: str) -> None:
-        from ..core.engine import check_steps, evaluate
+    def __init__(self, schedules: list, run: RunSettings, name: str, plans: list | None = None) -> None:
+        from ..core.engine import check_steps
+        from .runplan import Plan, evaluate_plan
 
         for schedule in schedules:
             if has_lone_surrogate(schedule.label):
@@ -21,11 +22,49 @@ class Request:
                                  f"{schedule.label!r}; an undecodable byte)")
         check_steps(run.steps, len(schedules))
         self.schedules, self.run, self.name = schedules, run, name
-        self.columns = [evaluate(s, run.steps) for s in schedules]
+        self.plans = plans or [Plan(run.steps) for _ in schedules]
+        columns = [evaluate_plan(s, p, run) for s, p in zip(schedules, self.plans)]
+        self.columns = _same_length(columns, run, self.plans)
+        self.notes: tuple[str, ...] = ()
+        if run.normalize == "area":
+            self.columns, self.notes = _equal_area(self.columns, [s.label for s in schedules])
+
+    def marks(self, index: int) -> list[int]:
+        """Where something happens in schedule `index` (warmup end, restarts, ...), in updates."""
+        from .runplan import plan_marks
+
+        schedule, plan = self.schedules[index], self.plans[index]
+        return plan_marks(schedule.marks(plan.calls * self.run.scheduler_steps_per_update), plan, self.run)
+
+    def indexed(self) -> tuple[str, list[str], list]:
+        """The index name, the labels and the columns as the run's unit asks: per update, one row
+        per epoch (the value at its first update), or per update with its fractional epoch first."""
+        upe, unit = self.run.updates_per_epoch, self.run.unit
+        if upe is None or unit == "step":
+            return unit, self.labels, self.columns
+        if unit == "epoch":
+            return "epoch", self.labels, [column[::upe] for column in self.columns]
+        import numpy as np
+
+        return "step", ["epoch", *self.labels], [np.arange(self.steps) / upe, *self.columns]
+
+    def summaries(self, columns: list | None = None) -> list:
+        """The summary of each column over its own run (a shorter run's NaN tail left out)."""
+        import numpy as np
+
+        from ..core.summary import summarize
+
+        return [summarize(c[~np.isnan(c)]) for c in (self.columns if columns is None else columns)]
+
+    @property
+    def derivation(self) -> tuple[str, ...]:
+        """How the run's numbers came about, and each schedule's derived warmup."""
+        notes = tuple(f"{s.label}: {p.note}" for s, p in zip(self.schedules, self.plans) if p.note)
+        return (*self.run.derivation, *notes, *self.notes)
 
     @property
     def steps(self) -> int:
-        return self.run.steps
+        return len(self.columns[0]) if self.columns else self.run.steps
 
     @property
     def unit(self) -> str:
@@ -38,6 +77,36 @@ class Request:
     @property
     def labels(self) -> list[str]:
         return [s.label for s in self.schedules]
+
+
+def _same_length(columns: list, run: RunSettings, plans: list) -> list:
+    """Schedules with their own `steps:` run shorter or longer than the others: every column is
+    as long as the longest run, a shorter one ending in NaN (no value: its run is over)."""
+    if all(p.length is None for p in plans):
+        return columns
+    import numpy as np
+
+    from .settings import DEFAULT
+
+    floor = run.steps if run.sources.get("steps") != DEFAULT or any(p.length is None for p in plans) else 0
+    length = max(floor, *(len(c) for c in columns))
+    return [c if len(c) == length else np.concatenate([c, np.full(length - len(c), np.nan)]) for c in columns]
+
+
+def _equal_area(columns: list, labels: list[str]) -> tuple[list, tuple[str, ...]]:
+    """Each schedule scaled so that its LR area (its sum over its run) equals the first's, as
+    scaling-law comparisons do; the factors are said."""
+    import numpy as np
+
+    areas = [float(np.nansum(c)) for c in columns]
+    if not all(area > 0 for area in areas):
+        bad = labels[next(i for i, area in enumerate(areas) if not area > 0)]
+        raise UsageError(f"--normalize area needs every schedule's LR area > 0 ({bad}'s is "
+                         f"{areas[labels.index(bad)]})")
+    factors = [areas[0] / area for area in areas]
+    said = ", ".join(f"{label} x{factor:.6g}" for label, factor in zip(labels[1:], factors[1:]))
+    note = f"normalized to the LR area of {labels[0]} ({areas[0]:.6g})" + (f": {said}" if said else "")
+    return [c * f for c, f in zip(columns, factors)], (note,)
 
 
 def gather(*, flags: Mapping[str, Any], allow_import: bool = False, **sources: Any) -> Request:
@@ -56,31 +125,46 @@ def _gather(flags: Mapping[str, Any], kind_mapping: dict | None = None, framewor
     from ..core.engine import build, check_steps, natural_steps
     from ..io.config import build_all, from_framework, parse_spec, read_config
 
+    from .runplan import expand_branches, fill_horizon, prepare
+
     _one_source(kind_mapping or framework, config, spec, label)
-    if framework is not None:
-        kind_mapping = from_framework(framework, flags.get("base_lr"), "schedule")
-    if kind_mapping is not None:
-        defaults = {"steps": natural_steps(kind_mapping)} if framework is not None else {}
-        run = resolve(flags, defaults=defaults)
+    if kind_mapping is not None or framework is not None:
+        if framework is not None:
+            run = resolve(flags)
+            kind_mapping = from_framework(fill_horizon(framework, run), flags.get("base_lr"), "schedule")
+            run = resolve(flags, defaults={"steps": natural_steps(kind_mapping)})
+        else:
+            run = resolve(flags)
         check_steps(run.steps)  # before building: a feedback kind allocates its metric
         if label is not None:
             kind_mapping["label"] = label
-        schedule = build(kind_mapping, run.steps, kind_mapping["kind"])
-        return Request([schedule], run, schedule.label)
+        mapping, horizon, plan = prepare(kind_mapping, run, kind_mapping["kind"])
+        schedule = build(mapping, horizon, kind_mapping["kind"])
+        return Request([schedule], run, schedule.label, [plan])
+    plans: list = []
+
+    def adapt(mapping: Any, where: str) -> tuple[Any, int]:
+        mapping, horizon, plan = prepare(mapping, run, where)
+        plans.append(plan)
+        return mapping, horizon
+
     if config is not None:
         if not config.strip():
             raise UsageError(f"the config must be a file name (received {config!r})")
         file = read_config(config)
         run = resolve(flags, file.settings, source=file.name)
         check_steps(run.steps, len(file.items))
-        return Request(build_all(file.items, run.steps, file.name, base_lr=run.base_lr), run, Path(config).stem)
+        items = expand_branches([fill_horizon(item, run) for item in file.items])
+        schedules = build_all(items, run.steps, file.name, base_lr=run.base_lr, prepare=adapt)
+        return Request(schedules, run, Path(config).stem, plans)
     from ..frameworks import is_framework_spec
 
     run = resolve(flags)
     check_steps(run.steps, len(spec or ()))
-    items = [text if is_framework_spec(text) else parse_spec(text) for text in spec or ()]
-    schedules = build_all(items, run.steps, "--spec", base_lr=run.base_lr)
-    return Request(schedules, run, "-".join(s.label for s in schedules)[:60])
+    items = expand_branches([fill_horizon(text, run) if is_framework_spec(text) else parse_spec(text)
+                             for text in spec or ()])
+    schedules = build_all(items, run.steps, "--spec", base_lr=run.base_lr, prepare=adapt)
+    return Request(schedules, run, "-".join(s.label for s in schedules)[:60], plans)
 
 
 def _one_source(kind: Any, config: str | None, spec: list[str] | None, label: str | None) -> None:

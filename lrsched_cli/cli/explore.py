@@ -16,9 +16,18 @@ def list_kinds() -> None:
     out().print(kinds_table())
 
 
-@app.command("describe", epilog=examples("lrsched describe cosine"))
-def describe_kind(kind: Annotated[str, typer.Argument(help="a kind from 'lrsched list'", metavar="KIND")]) -> None:
-    """Explain one kind: formula, parameters, tips, framework equivalents, an example."""
+KIND_OR_RUN = Annotated[str, typer.Argument(help="a kind from 'lrsched list', or run", metavar="KIND")]
+
+
+@app.command("describe", epilog=examples("lrsched describe cosine", "lrsched describe run"))
+def describe_kind(kind: KIND_OR_RUN) -> None:
+    """Explain one kind: formula, parameters, tips, framework equivalents, an example.
+    'lrsched describe run' explains the training-run settings and their rules."""
+    if kind == "run":
+        from .run import describe_run
+
+        describe_run()
+        return
     from ..core.kinds import REGISTRY
     from ..present.docs import yaml_example
     from ..present.render import describe

@@ -18,10 +18,28 @@ def _export(*, fmt: str | None, output: str | None, to: str | None = None, **val
         fmt = check_format(path, fmt)
     req = gather(flags=flags, **values)
     refuse_inputs_as_outputs(req, values.get("config"), {"--output": path})
+    from .run import report_run
+
+    report_run(req, to_stdout=False)
     if to is not None:
         write_snippets(req, to, path)
         return
-    write_values(req.schedules, req.columns, req.unit, fmt, path)
+    write_request(req, fmt, path)
+
+
+def write_request(req: Any, fmt: str, output: str) -> None:
+    """The request's values indexed as its run's unit asks (per update, per epoch, or with the
+    fractional epoch as the first column)."""
+    index, labels, columns = req.indexed()
+    schedules = req.schedules
+    if len(labels) > len(schedules):
+        if fmt != "csv":
+            raise UsageError(f"--unit step+epoch adds an epoch column to a CSV or a table; {fmt} keeps each "
+                             "schedule's values with the run (use --unit step, or CSV)")
+        from types import SimpleNamespace
+
+        schedules = [SimpleNamespace(label=labels[0]), *schedules]
+    write_values(schedules, columns, index, fmt, output)
 
 
 def check_format(path: str, fmt: str | None) -> str:

@@ -18,10 +18,11 @@ FLAGS: dict[str, str] = {}
 
 
 def option(name: str, flags: list[str], help: str, metavar: str | None = None,
-           kind: Any = Optional[str], default: Any = None) -> inspect.Parameter:
+           kind: Any = Optional[str], default: Any = None, panel: str | None = None) -> inspect.Parameter:
     """An inspect.Parameter carrying a Typer option, for generated signatures."""
     FLAGS.setdefault(name, flags[0])
-    annotation = Annotated[kind, typer.Option(*flags, help=help, metavar=metavar, show_default=False)]
+    annotation = Annotated[kind, typer.Option(*flags, help=help, metavar=metavar, show_default=False,
+                                              rich_help_panel=panel)]
     return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
 
 
@@ -33,7 +34,22 @@ UNIT = option("unit", ["--unit"], "what a step is, for the index and axis: epoch
               "[default: epoch, or the config's unit]", metavar="epoch|step")
 BASE_LR = option("base_lr", ["--base-lr"], "the optimizer's lr for a framework scheduler written as "
                  "text, e.g. 'torch:StepLR(step_size=30)' [default: the config's base_lr]", metavar="FLOAT")
-RUN_OPTIONS = [STEPS, UNIT, BASE_LR]
+
+
+def _run_geometry_options() -> list[inspect.Parameter]:
+    """The training run's flags (--dataset-size, --epochs, ...), one per `run` row of SETTINGS."""
+    from ..app.settings import SETTINGS
+
+    return [option(s.name, [s.flag], s.help, s.metavar, kind=bool if s.default is False else Optional[str],
+                   default=False if s.default is False else None, panel="Training run (lrsched describe run)")
+            for s in SETTINGS if s.group == "run"]
+
+
+RUN_GEOMETRY_OPTIONS = _run_geometry_options()
+NORMALIZE = option("normalize", ["--normalize"], "area: scale each schedule so its LR area (sum over the run) "
+                   "equals the first's, to compare at equal area [default: none, or the config's]",
+                   metavar="none|area")
+RUN_OPTIONS = [STEPS, UNIT, BASE_LR, NORMALIZE, *RUN_GEOMETRY_OPTIONS]
 
 # -- where the schedules come from ----------------------------------------------------------
 

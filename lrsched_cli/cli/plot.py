@@ -21,6 +21,10 @@ def _plot(*, output: str | None, log_y: bool, dpi: str | None, show: bool, termi
     options = _figure_options(output, csv, dpi, layout, terminal)
     req = gather(flags=flags, **values)
     refuse_inputs_as_outputs(req, values.get("config"), {"--output": options[0], "--csv": options[1]})
+    if not summary:
+        from .run import report_run
+
+        report_run(req, to_stdout=False)
     _draw(req, *options, log_y=log_y, show=show, terminal=terminal, summary=summary)
 
 
@@ -43,25 +47,27 @@ def _figure_options(output: str | None, csv: str | None, dpi: str | None, layout
 
 def _draw(req: Any, output: str | None, csv: str | None, dpi: int, layout: str, *, log_y: bool,
           show: bool = False, terminal: bool = False, summary: bool = False) -> None:
-    from .export import write_values
+    from .export import write_request
     from .table import terminal_chart
 
     if csv is not None:
-        write_values(req.schedules, req.columns, req.unit, "csv", csv)
+        write_request(req, "csv", csv)
     if summary:
-        from ..core.summary import summarize
         from ..present.render import summary_table
 
-        out().print(summary_table(req.labels, [summarize(c) for c in req.columns], req.unit))
+        from .run import report_run
+
+        out().print(summary_table(req.labels, req.summaries(), req.unit))
+        report_run(req, to_stdout=True)
     if terminal:
         terminal_chart(req, log_y=log_y)
         return
     from ..present.plot import Series, plot_file_name, save_figure
 
     path = output or f"plots/{plot_file_name(req.name)}.png"
-    series = [Series(s.label, c, s.marks(req.steps), jumps=s.kind.jumps)
-              for s, c in zip(req.schedules, req.columns)]
-    figure = {"unit": req.unit, "log_y": log_y, "title": req.title, "dpi": dpi, "layout": layout}
+    series = [Series(s.label, c, req.marks(i), jumps=s.kind.jumps)
+              for i, (s, c) in enumerate(zip(req.schedules, req.columns))]
+    figure = {"unit": figure_unit(req), "log_y": log_y, "title": req.title, "dpi": dpi, "layout": layout}
     saved = save_figure(series, path, **figure, show=False)
     say(f"wrote {saved}")
     if show:
@@ -71,6 +77,16 @@ def _draw(req: Any, output: str | None, csv: str | None, dpi: int, layout: str, 
             say("no display here: --show skipped (open the file instead)")
         else:
             save_figure(series, path, **figure, show=True)
+
+
+def figure_unit(req: Any) -> str:
+    """The x axis: updates, with epochs (and tokens) beside them when the run knows them."""
+    run = req.run
+    if run.updates_per_epoch is None and run.tokens_per_update is None:
+        return req.unit
+    from ..present.plot import RunAxes
+
+    return RunAxes("step", run.updates_per_epoch, run.tokens_per_update)
 
 
 kind_group("plot", "Draw the curve as PNG or SVG (default folder plots/), or in the terminal.",

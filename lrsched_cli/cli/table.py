@@ -15,19 +15,25 @@ MAX_TABLE_ROWS = 10_000
 
 def _table(*, every: str | None, chart: bool, **values: Any) -> None:
     from ..app.gather import gather
-    from ..core.summary import sample_rows, summarize
+    from ..core.summary import sample_rows
     from ..present.render import summary_table, values_table
 
     flags = run_flags(values)
     step = int_option(every, "--every", 1)
     if chart:
         check_can_draw()
+    from .run import report_run
+
     req = gather(flags=flags, **values)
-    check_rows(req.steps, step)
-    rows = sample_rows(req.steps, step)
+    index, labels, columns = req.indexed()
+    count = len(columns[0])
+    check_rows(count, step)
+    rows = sample_rows(count, step)
     console = out()
-    console.print(values_table(req.labels, req.columns, rows, req.unit, title=req.title))
-    console.print(summary_table(req.labels, [summarize(c) for c in req.columns], req.unit))
+    console.print(values_table(labels, columns, rows, index, title=req.title))
+    own = columns[len(columns) - len(req.labels):]  # without a fractional-epoch column
+    console.print(summary_table(req.labels, req.summaries(own), index))
+    report_run(req, to_stdout=True)
     if chart:
         terminal_chart(req, log_y=False)
 

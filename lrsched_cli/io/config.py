@@ -10,8 +10,11 @@ from ..core.engine import Schedule, build
 from ..core.registry import did_you_mean, format_value
 from ..errors import ConfigError, SpecError
 
-TOP_KEYS = (*(s.name for s in SETTINGS), "schedules")
-FROM_KEYS = ("from", "base_lr", "metric", "label")
+TOP_KEYS = (*(s.name for s in SETTINGS if s.group == "top"), "run", "schedules")
+RUN_KEYS = tuple(s.name for s in SETTINGS if s.group == "run")
+#: Keys a schedule entry may carry for the run (app/runplan.py), `from:` entries included.
+RUN_ENTRY_KEYS = ("per", "stepping", "warmup_epochs", "steps")
+FROM_KEYS = ("from", "base_lr", "metric", "label", *RUN_ENTRY_KEYS)
 
 
 @dataclass
@@ -43,19 +46,44 @@ def read_config(path: str | Path) -> ConfigFile:
     if not isinstance(data, Mapping):
         raise ConfigError(f"{_at(name, data)}: expected a mapping with 'schedules' at the top "
                           f"(received {_describe(data)})")
-    for key in data:
-        if key not in TOP_KEYS:
-            hint = did_you_mean(key, TOP_KEYS) or f"; allowed: {', '.join(TOP_KEYS)}"
-            raise ConfigError(f"{_at(name, data, key)}: unknown key {format_value(key)}{hint}")
+    _known_keys(data, name, TOP_KEYS, RUN_KEYS, "; {key} belongs in the run: block (run: {{{key}: ...}})")
+    settings = _checked_settings(data, name, "top")
+    if "run" in data:
+        settings.update(_run_block(data, name))
+    return ConfigFile(name, settings, _schedule_list(data, name))
+
+
+def _checked_settings(data: Mapping, name: str, group: str, prefix: str = "") -> dict[str, Any]:
     settings = {}
     for setting in SETTINGS:
-        if setting.name in data:
+        if setting.group == group and setting.name in data:
             try:
                 settings[setting.name] = check_file_value(setting.name, data[setting.name])
             except RuleError:
-                raise ConfigError(f"{_at(name, data, setting.name)}: {setting.name} must be {setting.rule} "
+                raise ConfigError(f"{_at(name, data, setting.name)}: {prefix}{setting.name} must be {setting.rule} "
                                   f"(received {_describe(data[setting.name])})") from None
-    return ConfigFile(name, settings, _schedule_list(data, name))
+    return settings
+
+
+def _run_block(data: Mapping, name: str) -> dict[str, Any]:
+    """The `run:` block: the run geometry (dataset_size, batch_size, epochs, ...), checked."""
+    block = data["run"]
+    if not isinstance(block, Mapping):
+        raise ConfigError(f"{_at(name, data, 'run')}: run must be a mapping of {', '.join(RUN_KEYS[:3])}, ... "
+                          f"(received {_describe(block)})")
+    _known_keys(block, name, RUN_KEYS, TOP_KEYS, "; {key} is written at the top of the file, beside run:", "run: ")
+    return _checked_settings(block, name, "run", "run: ")
+
+
+def _known_keys(data: Mapping, name: str, allowed: Sequence[str], elsewhere: Sequence[str], moved: str,
+                prefix: str = "") -> None:
+    """Refuse an unknown key, suggesting a near name, or the place where the key belongs."""
+    for key in data:
+        if key not in allowed:
+            hint = did_you_mean(key, allowed) or f"; allowed: {', '.join(allowed)}"
+            if key in elsewhere:
+                hint = moved.format(key=key)
+            raise ConfigError(f"{_at(name, data, key)}: {prefix}unknown key {format_value(key)}{hint}")
 
 
 def load_config(path: str | Path, steps: int | None = None, base_lr: float | None = None) -> Config:
@@ -66,11 +94,13 @@ def load_config(path: str | Path, steps: int | None = None, base_lr: float | Non
     return Config(steps=run.steps, unit=run.unit, title=run.title, schedules=schedules)
 
 
-def build_all(mappings: Sequence[Any], steps: int, source: str, base_lr: Any = None) -> list[Schedule]:
+def build_all(mappings: Sequence[Any], steps: int, source: str, base_lr: Any = None,
+              prepare: Any = None) -> list[Schedule]:
     """Build every schedule of a list, naming the source and position in errors; unique labels.
 
     An item may also be a framework's scheduler as written, `"torch:StepLR(step_size=30)"`, or
     `{from: "torch:...", base_lr: 0.1, label: ..., metric: [...]}`; `base_lr` defaults to the file's.
+    `prepare(mapping, where) -> (mapping, horizon)` adapts each translated mapping to the run.
     """
     schedules = []
     for i, mapping in enumerate(mappings):
@@ -80,7 +110,10 @@ def build_all(mappings: Sequence[Any], steps: int, source: str, base_lr: Any = N
             where = f"{source}:{line}: schedule {i + 1}"
         try:
             mapping = from_framework(mapping, base_lr, where)
-            schedules.append(build(mapping, steps, where))
+            horizon = steps
+            if prepare is not None:  # the run's say: per epoch, warmup ratio (app/runplan.py)
+                mapping, horizon = prepare(mapping, where)
+            schedules.append(build(mapping, horizon, where))
         except SpecError as exc:
             raise ConfigError(str(exc)) from None
     unique_labels(schedules)
@@ -103,8 +136,9 @@ def from_framework(item: Any, base_lr: Any, where: str) -> Any:
         mapping = translate(item["from"], base_lr=item.get("base_lr", base_lr), metric=item.get("metric"))
     except SpecError as exc:
         raise SpecError(f"{where}: {exc}") from None
-    if "label" in item:
-        mapping["label"] = item["label"]
+    for key in ("label", *RUN_ENTRY_KEYS):
+        if key in item:
+            mapping[key] = item[key]
     return mapping
 
 

@@ -554,6 +554,36 @@ def _freeze_layout(fig: Figure) -> None:
         fig.set_layout_engine(None)  # not "none": savefig would still draw twice
 
 
+class RunAxes(str):
+    """An x unit that also knows the training run: its updates per epoch and tokens per update,
+    so the figure shows epochs (and tokens) on secondary axes beside the updates."""
+
+    per_epoch: int | None
+    tokens_per_update: int | None
+
+    def __new__(cls, unit: str, per_epoch: int | None = None, tokens_per_update: int | None = None) -> "RunAxes":
+        made = super().__new__(cls, unit)
+        made.per_epoch, made.tokens_per_update = per_epoch, tokens_per_update
+        return made
+
+
+def add_run_axes(ax: Any, unit: str) -> None:
+    """Epochs on a secondary axis above the updates, tokens on one below them (above, the
+    y axis' "x1e-4" would overlap its labels)."""
+    if not isinstance(unit, RunAxes):
+        return
+    if unit.per_epoch:
+        per = unit.per_epoch
+        ax.secondary_xaxis("top", functions=(lambda u: u / per, lambda e: e * per)).set_xlabel("epoch")
+    if unit.tokens_per_update:
+        from matplotlib.ticker import EngFormatter
+
+        size = unit.tokens_per_update
+        axis = ax.secondary_xaxis(-0.2, functions=(lambda u: u * size, lambda n: n / size))
+        axis.xaxis.set_major_formatter(EngFormatter(sep=""))
+        axis.set_xlabel("tokens")
+
+
 def _populate(fig: Figure, series: Sequence[Series], *, unit: str, log_y: bool,
               title: str | None, dpi: float, layout: str, reduce: bool = True,
               detail: float = 1.0, freeze_layout: bool = False) -> None:
@@ -579,6 +609,7 @@ def _populate(fig: Figure, series: Sequence[Series], *, unit: str, log_y: bool,
         bottom, top, log = _y_limits([line.get_ydata() for line in ax.get_lines()], logs[0])
         _format_axes(ax, n=n, bottom=bottom, top=top, log=log)
         ax.set_xlabel(_text(unit))
+        add_run_axes(ax, unit)
         ax.set_ylabel("learning rate")
         if title:
             ax.set_title(_text(title))
@@ -592,6 +623,8 @@ def _populate(fig: Figure, series: Sequence[Series], *, unit: str, log_y: bool,
         _draw_series(ax, s, y, _style(i), columns, reduce)
         bottom, top, log = _y_limits([ax.get_lines()[0].get_ydata()], logs[i])
         _format_axes(ax, n=n, bottom=bottom, top=top, log=log)
+        if i < ncols:
+            add_run_axes(ax, unit)
         ax.set_title(_text(s.label), fontsize=10)
     for ax in axes.flat[n_series:]:
         ax.remove()
