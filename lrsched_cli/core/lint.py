@@ -131,7 +131,7 @@ def rises_after_horizon(p: Part) -> Iterator[tuple[str, str]]:
         if p.own - 1 > length:
             yield "warning", (f"the rate rises again from step {p.at(length)} to {p.end} (cycle_length "
                               f"{_num(length)} < {p.own} steps); set past_end=hold or cycle_length={p.own}")
-    elif p.kind == "cosine_restarts":
+    elif p.kind == "cosine_restarts" and p.params["cycle_limit"] != 1:  # one cycle: the horizon check
         yield from _mid_cycle(p, _restart_bounds(p.params, p.own), f"cycle_length {_num(p.params['cycle_length'])}"
                               + (f", cycle_mult {_num(p.params['cycle_mult'])}" if p.params["cycle_mult"] != 1 else ""))
     elif p.kind == "cyclic":
@@ -170,7 +170,7 @@ def _mid_cycle(p: Part, bounds: tuple[float, float] | None, cause: str) -> Itera
 
 #: The kinds with one horizon: the parameter, and the own step where the schedule reaches its end.
 HORIZONS = {"cosine": ("cycle_length", 0), "polynomial": ("max_update", 0), "tanh": ("cycle_length", 0),
-            "onecycle": ("total_steps", -1)}
+            "cosine_restarts": ("cycle_length", 0), "onecycle": ("total_steps", -1)}
 
 
 def horizon(p: Part) -> Iterator[tuple[str, str]]:
@@ -197,6 +197,8 @@ def _holds(p: Part) -> bool:
         return p.params["past_end"] == "hold"
     if p.kind == "onecycle":
         return False  # past total_steps PyTorch raises: the onecycle check says so
+    if p.kind in ("cosine_restarts", "tanh"):
+        return True  # after cycle_limit cycles the rate holds at min_lr (timm)
     return p.params.get("past_end", "hold") == "hold"
 
 
