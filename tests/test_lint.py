@@ -306,3 +306,12 @@ def test_lint_judges_every_kind_without_failing(kind, steps, warmup, mode, targe
         assert finding.check in CHECKS and finding.level in LEVELS
         assert finding.schedule.startswith(schedule.label)
         assert re.fullmatch(r".+ \(.+\); .+", finding.message), finding
+
+
+def test_a_timm_scheduler_as_written_lints_clean_over_its_own_run():
+    """Without --steps a framework scheduler is shown over its own run; timm's overlaid warmup
+    (warmup_prefix=False) adds nothing to it (timm's get_cycle_length), so there is no hold to report."""
+    spec = "timm:CosineLRScheduler(t_initial=100, warmup_t=5, warmup_lr_init=1e-5)"
+    assert findings(spec, "--base-lr", "0.1") == []
+    result = run("export", spec, "--base-lr", "0.1")
+    assert result.exit_code == 0 and len(result.stdout.splitlines()) == 1 + 100 and result.stderr == ""
