@@ -25,7 +25,7 @@ def read_csv(text):
 
 
 def test_export_csv_to_stdout_reads_back_bit_exact():
-    result = run("export", "cosine", "--max-lr", "0.1", "--cycle-length", "7.5", "--steps", "40")
+    result = run("export", "cosine", "--max-lr", "0.1", "--cycle-length", "7.5", "--steps", "40", "--no-lint")
     assert result.exit_code == 0, result.output
     header, data = read_csv(result.stdout)
     assert header == ["epoch", "cosine"]

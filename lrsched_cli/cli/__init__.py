@@ -11,6 +11,7 @@ from . import explore  # noqa: F401
 from . import export  # noqa: F401
 from . import table  # noqa: F401
 from . import plot  # noqa: F401
+from . import lint  # noqa: F401
 from .base import app, error_line, main, out, say
 from .kinds import flags_to_mapping, kind_command, kind_example, parse_flag, parse_int
 from .options import (ALLOW_IMPORT, BASE_LR, CONFIG, EXPORT_OPTIONS, LABEL, PLOT_OPTIONS, RUN_OPTIONS, SPEC,

@@ -6,10 +6,12 @@ from typing import Any
 from ..errors import OutputError, UsageError
 from .base import examples, say, to_stdout
 from .kinds import kind_group
+from .lint import lint_after
 from .options import EXPORT_OPTIONS, output_path, run_flags
 
 
-def _export(*, fmt: str | None, output: str | None, to: str | None = None, **values: Any) -> None:
+def _export(*, fmt: str | None, output: str | None, to: str | None = None, no_lint: bool = False,
+            **values: Any) -> None:
     from ..app.gather import gather
 
     flags = run_flags(values)
@@ -25,6 +27,7 @@ def _export(*, fmt: str | None, output: str | None, to: str | None = None, **val
         write_snippets(req, to, path)
         return
     write_request(req, fmt, path)
+    lint_after(req, values, no_lint)
 
 
 def write_request(req: Any, fmt: str, output: str) -> None:

@@ -73,6 +73,11 @@ def words(names: tuple[str, ...]) -> str:
     return ", ".join(names[:-1]) + " or " + names[-1]
 
 
+# -- lint: the findings after plot, table, export and compare (lrsched_cli/cli/lint.py) ----------
+
+NO_LINT = option("no_lint", ["--no-lint"], "do not print lint's warnings on stderr after the output",
+                 kind=bool, default=False)
+
 # -- export -----------------------------------------------------------------------------------
 
 FORMAT = option("fmt", ["--format", "-f"], "csv or json [default: from the suffix of -o, else csv]",
@@ -80,14 +85,14 @@ FORMAT = option("fmt", ["--format", "-f"], "csv or json [default: from the suffi
 OUTPUT = option("output", ["--output", "-o"], "file to write; '-' for stdout [default: stdout]", metavar="PATH")
 TO = option("to", ["--to"], f"print a runnable snippet for {words(WRITE_TARGETS)} instead of the values",
             metavar="|".join(WRITE_TARGETS))
-EXPORT_OPTIONS = [*RUN_OPTIONS, FORMAT, OUTPUT, ALLOW_IMPORT, TO]
+EXPORT_OPTIONS = [*RUN_OPTIONS, FORMAT, OUTPUT, ALLOW_IMPORT, TO, NO_LINT]
 
 # -- table ------------------------------------------------------------------------------------
 
 EVERY = option("every", ["--every"], "show every K-th step [default: enough to keep about 40 rows]",
                metavar="K")
 CHART = option("chart", ["--chart"], "also draw the curve in the terminal", kind=bool, default=False)
-TABLE_OPTIONS = [*RUN_OPTIONS, EVERY, CHART, ALLOW_IMPORT]
+TABLE_OPTIONS = [*RUN_OPTIONS, EVERY, CHART, ALLOW_IMPORT, NO_LINT]
 
 # -- figures: plot and compare ----------------------------------------------------------------
 
@@ -103,10 +108,12 @@ LAYOUT = option("layout", ["--layout"], "overlay (one axes) or grid (small multi
                 metavar="overlay|grid")
 CSV = option("csv", ["--csv"], "also write the values as CSV", metavar="PATH")
 FIGURE_OPTIONS = [PLOT_OUTPUT, LOG_Y, TITLE, DPI, SHOW, TERMINAL, LAYOUT]
-PLOT_OPTIONS = [*RUN_OPTIONS, *FIGURE_OPTIONS, ALLOW_IMPORT]
+PLOT_OPTIONS = [*RUN_OPTIONS, *FIGURE_OPTIONS, ALLOW_IMPORT, NO_LINT]
 AS = option("as_", ["--as"], "evaluate one intent as each framework's users would write it, and show "
             "where and why the frameworks disagree", metavar=",".join(COMPARE_TARGETS))
-COMPARE_OPTIONS = [*PLOT_OPTIONS, CSV, AS]
+DIFF = option("diff", ["--diff"], "add a panel of each schedule's difference from the first", kind=bool,
+              default=False)
+COMPARE_OPTIONS = [*PLOT_OPTIONS, CSV, AS, DIFF]
 
 
 # -- reading option values --------------------------------------------------------------------

@@ -8,11 +8,13 @@ import typer
 
 from .base import app, examples, out, say
 from .kinds import kind_group
+from .lint import lint_after
 from .options import COMPARE_OPTIONS, COMPARE_TARGETS, PLOT_OPTIONS, choice_option, int_option, output_path, run_flags
 
 
 def _plot(*, output: str | None, log_y: bool, dpi: str | None, show: bool, terminal: bool,
-          layout: str | None, csv: str | None = None, summary: bool = False, **values: Any) -> None:
+          layout: str | None, csv: str | None = None, summary: bool = False, no_lint: bool = False,
+          diff: bool = False, **values: Any) -> None:
     from ..app.gather import gather
 
     from .export import refuse_inputs_as_outputs
@@ -25,7 +27,8 @@ def _plot(*, output: str | None, log_y: bool, dpi: str | None, show: bool, termi
         from .run import report_run
 
         report_run(req, to_stdout=False)
-    _draw(req, *options, log_y=log_y, show=show, terminal=terminal, summary=summary)
+    _draw(req, *options, log_y=log_y, show=show, terminal=terminal, summary=summary, diff=diff)
+    lint_after(req, values, no_lint)
 
 
 def _figure_options(output: str | None, csv: str | None, dpi: str | None, layout: str | None,
@@ -46,10 +49,12 @@ def _figure_options(output: str | None, csv: str | None, dpi: str | None, layout
 
 
 def _draw(req: Any, output: str | None, csv: str | None, dpi: int, layout: str, *, log_y: bool,
-          show: bool = False, terminal: bool = False, summary: bool = False) -> None:
+          show: bool = False, terminal: bool = False, summary: bool = False, diff: bool = False) -> None:
     from .export import write_request
     from .table import terminal_chart
 
+    if diff:
+        check_diff(req, terminal, layout, show)
     if csv is not None:
         write_request(req, "csv", csv)
     if summary:
@@ -68,6 +73,13 @@ def _draw(req: Any, output: str | None, csv: str | None, dpi: int, layout: str, 
     series = [Series(s.label, c, req.marks(i), jumps=s.kind.jumps)
               for i, (s, c) in enumerate(zip(req.schedules, req.columns))]
     figure = {"unit": figure_unit(req), "log_y": log_y, "title": req.title, "dpi": dpi, "layout": layout}
+    if diff:
+        from ..present.plot import save_difference_figure
+
+        pairs = [(0, i) for i in range(1, len(series))]
+        saved = save_difference_figure(series, pairs, path, unit=req.unit, log_y=log_y, title=req.title, dpi=dpi)
+        say(f"wrote {saved}")
+        return
     saved = save_figure(series, path, **figure, show=False)
     say(f"wrote {saved}")
     if show:
@@ -89,6 +101,17 @@ def figure_unit(req: Any) -> str:
     return RunAxes("step", run.updates_per_epoch, run.tokens_per_update)
 
 
+def check_diff(req: Any, terminal: bool, layout: str, show: bool) -> None:
+    """--diff draws one figure of the curves over their differences; what it cannot honour is refused."""
+    from ..errors import UsageError
+
+    for flag, given in (("--terminal", terminal), ("--layout grid", layout == "grid"), ("--show", show)):
+        if given:
+            raise UsageError(f"--diff draws the curves over a panel of their differences into a file; drop {flag}")
+    if len(req.schedules) < 2:
+        raise UsageError("--diff needs at least two schedules (the first is the reference)")
+
+
 kind_group("plot", "Draw the curve as PNG or SVG (default folder plots/), or in the terminal.",
            ["lrsched plot cosine --max-lr 0.1",
             "lrsched plot step --max-lr 0.1 --step-size 30 -o plots/step.svg --log-y",
@@ -107,7 +130,7 @@ def compare(config: str, **values: Any) -> None:
 
 def _compare_as(intent_text: str, frameworks: str, *, output: str | None, csv: str | None, dpi: str | None,
                 layout: str | None, terminal: bool, log_y: bool, show: bool, allow_import: bool,
-                **values: Any) -> None:
+                no_lint: bool = False, diff: bool = False, **values: Any) -> None:
     from ..app.compare_as import compare_as
     from ..core.pykind import allowed_imports
     from ..present.render import differences_table
@@ -121,7 +144,8 @@ def _compare_as(intent_text: str, frameworks: str, *, output: str | None, csv: s
     config = intent_text if intent_text.endswith((".yaml", ".yml")) else None
     refuse_inputs_as_outputs(req, config, {"--output": options[0], "--csv": options[1]})
     out().print(differences_table(chosen, rows, req.unit))
-    _draw(req, *options, log_y=log_y, terminal=terminal, show=show)
+    _draw(req, *options, log_y=log_y, terminal=terminal, show=show, diff=diff)
+    lint_after(req, {}, no_lint)
 
 
 CONFIG_ARGUMENT = inspect.Parameter(

@@ -6,6 +6,7 @@ from typing import Any
 from ..errors import UsageError
 from .base import examples, out
 from .kinds import kind_group
+from .lint import lint_after
 from .options import TABLE_OPTIONS, int_option, run_flags
 
 #: Rows a table may have: rich spends about 0.3 ms and 2 KB on each, so 300,000 rows took 83 s
@@ -13,7 +14,7 @@ from .options import TABLE_OPTIONS, int_option, run_flags
 MAX_TABLE_ROWS = 10_000
 
 
-def _table(*, every: str | None, chart: bool, **values: Any) -> None:
+def _table(*, every: str | None, chart: bool, no_lint: bool = False, **values: Any) -> None:
     from ..app.gather import gather
     from ..core.summary import sample_rows
     from ..present.render import summary_table, values_table
@@ -36,6 +37,7 @@ def _table(*, every: str | None, chart: bool, **values: Any) -> None:
     report_run(req, to_stdout=True)
     if chart:
         terminal_chart(req, log_y=False)
+    lint_after(req, values, no_lint)
 
 
 def check_rows(steps: int, every: int | None) -> None:

@@ -513,6 +513,8 @@ def natural_steps(mapping: Mapping[str, Any]) -> int | None:
     kind = REGISTRY.get(name)
     warmup = mapping.get("warmup_steps", 0)
     warmup = warmup if isinstance(warmup, int) else 0
+    if mapping.get("warmup_mode") == "overlay":  # the warmup replaces the first steps: no longer run
+        warmup = 0  # (timm's get_cycle_length adds warmup_t only with warmup_prefix=True)
     if kind.compose is not None:
         children = mapping.get(kind.compose.param)
         if not kind.compose.split or not isinstance(children, list) or not children:

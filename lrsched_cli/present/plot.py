@@ -47,6 +47,7 @@ __all__ = [
     "FigureCost",
     "figure_cost",
     "check_figure_cost",
+    "save_difference_figure",
 ]
 
 
@@ -728,3 +729,63 @@ def _show(series: Sequence[Series], *, unit: str, log_y: bool, title: str | None
             plt.show()
         finally:
             plt.close(fig)
+
+
+# -- the difference panel: lrsched diff -o, lrsched compare --diff --------------------------------
+
+_DIFF_SIZE = (9.0, 6.5)  # inches: the curves over a shorter panel of their differences
+
+
+def save_difference_figure(series: list[Series], pairs: Sequence[tuple[int, int]],
+                           path: str | os.PathLike[str], *, unit: str = "epoch", log_y: bool = False,
+                           title: str | None = None, dpi: int = 150,
+                           names: Sequence[str] | None = None) -> Path:
+    """Draw `series` on one axes over a panel of the differences series[j] - series[i] for each
+    (i, j) of `pairs` (over the steps both have), into `path` (.png or .svg), atomically.
+    `names` labels the differences [default: "<label j> - <label i>"]."""
+    fmt = check_plot_path(path)
+    diffs = [_difference(series[i], series[j]) for i, j in pairs]
+    for difference, name in zip(diffs, names or ()):
+        difference.label = name
+    _check_args(series, "overlay", dpi)
+    check_figure_cost(series + diffs, "overlay", dpi, title)
+    mpl = _import_matplotlib()
+    import matplotlib.style
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
+        warnings.filterwarnings("ignore", message="constrained_layout not applied", category=UserWarning)
+        with matplotlib.style.context("default"), mpl.rc_context(_RC):
+            fig = Figure(figsize=_DIFF_SIZE, dpi=dpi, layout="constrained")
+            FigureCanvasAgg(fig)
+            top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(2, 1))
+            columns = max(_columns(_DIFF_SIZE[0], dpi), 16)
+            _draw_panel(top, series, columns, log_y, [i for i in range(len(series))])
+            top.set_ylabel("learning rate")
+            _draw_panel(bottom, diffs, columns, False, [j for _, j in pairs])
+            bottom.axhline(0.0, color="0.4", linewidth=0.8, zorder=1)
+            bottom.set_ylabel("difference")
+            bottom.set_xlabel(_text(unit))
+            if title:
+                top.set_title(_text(title))
+            top.legend(loc="best", frameon=False)
+            bottom.legend(loc="best", frameon=False)
+            data = render(fig, fmt, dpi)
+    return atomic_write(path, data, ensure_parent=True)
+
+
+def _difference(a: Series, b: Series) -> Series:
+    n = min(a.values.size, b.values.size)
+    with np.errstate(all="ignore"):
+        values = np.asarray(b.values[:n], dtype=np.float64) - np.asarray(a.values[:n], dtype=np.float64)
+    return Series(f"{b.label} - {a.label}", values, jumps=a.jumps and b.jumps)
+
+
+def _draw_panel(ax: Axes, series: Sequence[Series], columns: int, log_y: bool, styles: Sequence[int]) -> None:
+    log = log_y and any(bool(np.any(s.values > 0)) for s in series)
+    for s, i in zip(series, styles):
+        _draw_series(ax, s, _prepared(s.values, log), _style(i), columns, True)
+    bottom, top, log = _y_limits([line.get_ydata() for line in ax.get_lines()], log)
+    _format_axes(ax, n=max(s.values.size for s in series), bottom=bottom, top=top, log=log)

@@ -1,0 +1,256 @@
+"""`lrsched lint`, `lrsched check` and `lrsched diff`: catch a schedule that does not fit its run,
+and a schedule that changed.
+
+`lint_after` is the one hook by which plot, table, export and compare print lint's warnings on
+stderr after their output (`--no-lint` silences it; stdout never changes).
+"""
+from __future__ import annotations
+
+import inspect
+import json
+from typing import Annotated, Any
+
+import typer
+
+from .base import app, examples, say, to_stdout
+from .kinds import kind_group
+from .options import ALLOW_IMPORT, DPI, LOG_Y, RUN_OPTIONS, TITLE, choice_option, option, run_flags
+
+SOURCES = ("framework", "spec", "config")
+
+
+def lint_after(req: Any, values: dict[str, Any], no_lint: bool) -> None:
+    """After a command's output: lint's warnings on stderr, one line each (notes only in `lint`)."""
+    if no_lint:
+        return
+    from ..app.lint import lint_request
+
+    for finding in lint_request(req, {name: values.get(name) for name in SOURCES}):
+        if finding.level == "warning":
+            say(finding.line())
+
+
+# -- lrsched lint -------------------------------------------------------------------------------
+
+STRICT = option("strict", ["--strict"], "exit 1 when there is a warning (for CI)", kind=bool, default=False)
+LINT_FORMAT = option("fmt", ["--format", "-f"], "text (one finding a line) or json [default: text]",
+                     metavar="text|json")
+LIST = option("list_checks", ["--list"], "list the checks and what each looks for", kind=bool, default=False)
+LINT_OPTIONS = [*RUN_OPTIONS, STRICT, LINT_FORMAT, LIST, ALLOW_IMPORT]
+
+
+def _lint(*, strict: bool, fmt: str | None, list_checks: bool, **values: Any) -> None:
+    from ..app.gather import gather
+    from ..app.lint import lint_request
+    from ..core.lint import has_warnings
+
+    fmt = choice_option(fmt, "--format", ("text", "json"), "text")
+    if list_checks:
+        _list_checks(fmt)
+        return
+    flags = run_flags(values)
+    req = gather(flags=flags, **values)
+    findings = lint_request(req, {name: values.get(name) for name in SOURCES})
+    if fmt == "json":
+        text = json.dumps([f.to_dict() for f in findings], indent=1) + "\n"
+    else:
+        text = "".join(f.line() + "\n" for f in findings)
+    to_stdout(lambda stream: stream.write(text))
+    if not findings and fmt == "text":
+        say(f"no findings: {len(req.schedules)} schedule{'s' if len(req.schedules) != 1 else ''} over "
+            f"{req.steps:,} {req.unit}s")
+    if strict and has_warnings(findings):
+        raise typer.Exit(1)
+
+
+def _list_checks(fmt: str) -> None:
+    from ..core.lint import describe_checks
+
+    checks = describe_checks()
+    if fmt == "json":
+        text = json.dumps([{"check": name, "doc": doc} for name, doc in checks], indent=1) + "\n"
+    else:
+        width = max(len(name) for name, _ in checks)
+        text = "".join(f"{name:<{width}}  {doc}\n" for name, doc in checks)
+    to_stdout(lambda stream: stream.write(text))
+
+
+kind_group("lint", "Say where a schedule does not fit its run: a rise past the horizon, a horizon that "
+           "misses the run, a warmup longer than the run, stray milestones, jumps, ... (--list shows every "
+           "check).",
+           ["lrsched lint cosine --max-lr 0.1 --cycle-length 90 --steps 100",
+            "lrsched lint --config configs/decays.yaml --strict",
+            "lrsched lint \"torch:OneCycleLR(max_lr=0.1, total_steps=1000)\" --steps 1001 --format json",
+            "lrsched lint --list"],
+           LINT_OPTIONS, _lint)
+
+
+# -- lrsched check ------------------------------------------------------------------------------
+
+AGAINST = option("against", ["--against"], "the export to compare with: a CSV or JSON written by "
+                 "'lrsched export' (its index column and several schedules are read)", metavar="FILE.csv")
+RTOL = option("rtol", ["--rtol"], "relative tolerance: equal where |a - b| <= atol + rtol * |b| [default: 0]",
+              metavar="R")
+ATOL = option("atol", ["--atol"], "absolute tolerance [default: 0: the values must be equal]", metavar="A")
+CHECK_OPTIONS = [*RUN_OPTIONS, AGAINST, RTOL, ATOL, ALLOW_IMPORT]
+
+
+def tolerance(text: str | None, flag: str) -> float:
+    """A tolerance: a finite number >= 0 (0 when not given)."""
+    if text is None:
+        return 0.0
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not (value >= 0 and value != float("inf")):
+        from ..errors import UsageError
+
+        raise UsageError(f"{flag} must be a number >= 0 (received {text!r})")
+    return value
+
+
+def _check(*, against: str | None, rtol: str | None, atol: str | None, **values: Any) -> None:
+    from ..app.diff import differences, pair, read_export
+    from ..app.gather import gather
+    from ..errors import UsageError
+
+    if against is None or not against.strip():
+        raise UsageError("give --against FILE.csv (or .json), a file written by 'lrsched export'")
+    tolerances = tolerance(rtol, "--rtol"), tolerance(atol, "--atol")
+    exported = read_export(against)
+    req = gather(flags=run_flags(values), **values)
+    lines, failed = [], False
+    for i, j in pair(req.labels, exported.labels, against):
+        found = differences(req.columns[i], exported.columns[j], *tolerances)
+        failed |= not found.equal
+        lines.append(_check_line(req.labels[i], found, against, req.unit, tolerances))
+    to_stdout(lambda stream: stream.write("".join(line + "\n" for line in lines)))
+    if failed:
+        raise typer.Exit(1)
+
+
+def _check_line(label: str, found: Any, against: str, unit: str, tolerances: tuple[float, float]) -> str:
+    from ..app.diff import number
+
+    within = "equal" if tolerances == (0.0, 0.0) else f"equal within rtol {tolerances[0]:g}, atol {tolerances[1]:g}"
+    if found.equal:
+        return f"same: {label}: {found.steps:,} {unit}s {within} to {against}"
+    parts = []
+    if found.lengths[0] != found.lengths[1]:
+        parts.append(f"the schedule has {found.lengths[0]:,} {unit}s, {against} {found.lengths[1]:,}")
+    if found.count:
+        here, there = found.first_values
+        parts.append(f"{found.count:,} of {found.steps:,} {unit}s differ; the first at {unit} {found.first}: "
+                     f"{number(here)} here, {number(there)} in {against}; the largest difference "
+                     f"{number(found.largest)} at {unit} {found.largest_at}")
+    return f"differs: {label}: " + "; ".join(parts)
+
+
+kind_group("check", "Compare a schedule with a committed export: exit 0 when equal (within --rtol/--atol), "
+           "1 with the first differing step otherwise (for CI).",
+           ["lrsched check cosine --max-lr 0.1 --against cosine.csv",
+            "lrsched check --config configs/decays.yaml --against decays.json --rtol 1e-12"],
+           CHECK_OPTIONS, _check)
+
+
+# -- lrsched diff -------------------------------------------------------------------------------
+
+def diff(a: str, b: str, **values: Any) -> None:
+    """Compare two schedules: where they differ, by how much, and the difference of their areas."""
+    from ..app.diff import differences, pair_sides
+    from ..core.pykind import allowed_imports
+
+    output, log_y, dpi, title = (values.pop(name) for name in ("output", "log_y", "dpi", "title"))
+    tolerances = tolerance(values.pop("rtol"), "--rtol"), tolerance(values.pop("atol"), "--atol")
+    flags = run_flags(values)
+    if output is not None:
+        from ..present.plot import check_plot_path
+
+        check_plot_path(output)
+    with allowed_imports(values.pop("allow_import")):
+        left, right = _side(a, flags, b), _side(b, flags, a)
+    unit = left.unit
+    lines, found_any = [], False
+    pairs = pair_sides(left, right)
+    for i, j in pairs:
+        found = differences(left.columns[i], right.columns[j], *tolerances)
+        found_any |= not found.equal
+        lines.append(_diff_line(left.labels[i], right.labels[j], found, unit))
+    to_stdout(lambda stream: stream.write("".join(line + "\n" for line in lines)))
+    if output is not None:
+        _diff_figure(left, right, pairs, output, unit=unit, log_y=log_y, dpi=dpi, title=title)
+    if found_any:
+        raise typer.Exit(1)
+
+
+def _side(text: str, flags: dict[str, Any], other: str) -> Any:
+    """One side of a diff as an Exported: an export file, a config, a framework scheduler or a spec."""
+    from ..app.diff import Exported, is_export, read_export
+    from ..app.gather import gather
+    from ..frameworks import is_framework_spec
+
+    if is_export(text):
+        return read_export(text)
+    if flags.get("steps") is None and is_export(other) and not text.endswith((".yaml", ".yml")):
+        flags = dict(flags, steps=read_export(other).steps)  # the file says how long the run is
+    if text.endswith((".yaml", ".yml")):
+        req = gather(flags=flags, config=text)
+    elif is_framework_spec(text):
+        req = gather(flags=flags, framework=text)
+    else:
+        req = gather(flags=flags, spec=[text])
+    return Exported(text, req.unit, req.labels, req.columns)
+
+
+def _diff_line(label_a: str, label_b: str, found: Any, unit: str) -> str:
+    from ..app.diff import number, ranges_text
+
+    names = label_a if label_a == label_b else f"{label_a} vs {label_b}"
+    if found.equal:
+        return f"same: {names}: {found.steps:,} {unit}s equal"
+    parts = []
+    if found.lengths[0] != found.lengths[1]:
+        parts.append(f"{found.lengths[0]:,} {unit}s vs {found.lengths[1]:,}; compared over the first {found.steps:,}")
+    if found.count:
+        a_area, b_area = found.area
+        change = f" ({(b_area - a_area) / a_area:+.2%})" if a_area else ""
+        parts.append(f"{unit}s {ranges_text(found.ranges)} differ ({found.count:,} of {found.steps:,}); the largest "
+                     f"relative difference {found.largest_relative:.3g} at {unit} {found.relative_at}; the area "
+                     f"{number(a_area)} vs {number(b_area)}, a difference of {b_area - a_area:.6g}{change}")
+    return f"differ: {names}: " + "; ".join(parts)
+
+
+def _diff_figure(left: Any, right: Any, pairs: list, output: str, *, unit: str, log_y: bool, dpi: str | None,
+                 title: str | None) -> None:
+    from ..present.plot import Series, save_difference_figure
+    from .options import int_option
+
+    series, drawn, names = [], [], []
+    for n, (i, j) in enumerate(pairs):
+        series += [Series(f"A: {_side_label(left, i)}", left.columns[i]),
+                   Series(f"B: {_side_label(right, j)}", right.columns[j])]
+        drawn.append((2 * n, 2 * n + 1))
+        names.append("B - A" if len(pairs) == 1 else f"B - A: {right.labels[j]}")
+    saved = save_difference_figure(series, drawn, output, unit=unit, log_y=log_y, title=title,
+                                   dpi=int_option(dpi, "--dpi", 10, 1000) or 150, names=names)
+    say(f"wrote {saved}")
+
+
+def _side_label(side: Any, i: int) -> str:
+    """A series' label, with the side it comes from when that alone tells two apart."""
+    label = side.labels[i]
+    return label if len(side.labels) > 1 or label == side.name else f"{label} ({side.name})"
+
+
+DIFF_OUTPUT = option("output", ["--output", "-o"], "also draw both curves over a panel of their difference, "
+                     ".png or .svg", metavar="PATH")
+SIDES = [inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Annotated[str, typer.Argument(
+    help="a schedule ('kind:key=value,...' or 'torch:...(...)'), a config (.yaml) or an export (.csv, .json)",
+    metavar=name.upper())]) for name in ("a", "b")]
+diff.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+    [*SIDES, *RUN_OPTIONS, RTOL, ATOL, DIFF_OUTPUT, LOG_Y, TITLE, DPI, ALLOW_IMPORT])
+app.command("diff", epilog=examples(
+    "lrsched diff cosine:max_lr=0.1,cycle_length=90 cosine:max_lr=0.1,past_end=hold,cycle_length=90",
+    "lrsched diff configs/decays.yaml decays.csv",
+    "lrsched diff old.csv new.csv -o plots/old_vs_new.png"))(diff)
