@@ -8,12 +8,34 @@ import typer
 from .base import app, examples, out
 
 
-@app.command("list", epilog=examples("lrsched list"))
-def list_kinds() -> None:
+@app.command("list", epilog=examples("lrsched list", "lrsched list --dialects"))
+def list_kinds(dialects: Annotated[bool, typer.Option("--dialects", help="list the training-config dialects "
+                                                      "instead: the keys each reads, warns about and ignores")]
+               = False) -> None:
     """List every schedule kind with its family, frequency and quantity."""
+    if dialects:
+        out().print(dialects_table())
+        return
     from ..present.render import kinds_table
 
     out().print(kinds_table())
+
+
+def dialects_table() -> object:
+    """Every training-config dialect, from the one registry (lrsched_cli.trainers.DIALECTS)."""
+    from rich.table import Table
+
+    from ..present.render import plain
+    from ..trainers import DIALECTS
+
+    table = Table(title="Training-config dialects (a file, or NAME:--flags where marked)", show_lines=True)
+    for column in ("dialect", "what", "reads", "warns about (changes the schedule, not modelled)", "ignores"):
+        table.add_column(column, overflow="fold")
+    for d in DIALECTS.values():
+        name = d.name + (" (NAME:--flags)" if d.prefix else "")
+        table.add_row(*(plain(text) for text in (name, d.summary, ", ".join(d.reads), ", ".join(d.warns) or "-",
+                                                 ", ".join(d.ignores) or "-")))
+    return table
 
 
 @app.command("describe", epilog=examples("lrsched describe cosine"))

@@ -17,6 +17,8 @@ def _export(*, fmt: str | None, output: str | None, to: str | None = None, **val
     if to is None:
         fmt = check_format(path, fmt)
     req = gather(flags=flags, **values)
+    for line in req.messages:  # what a training config said, and where each number came from
+        say(line)
     refuse_inputs_as_outputs(req, values.get("config"), {"--output": path})
     if to is not None:
         write_snippets(req, to, path)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import UsageError
-from .base import examples, out
+from .base import examples, out, say
 from .kinds import kind_group
 from .options import TABLE_OPTIONS, int_option, run_flags
 
@@ -23,6 +23,8 @@ def _table(*, every: str | None, chart: bool, **values: Any) -> None:
     if chart:
         check_can_draw()
     req = gather(flags=flags, **values)
+    for line in req.messages:  # what a training config said, and where each number came from
+        say(line)
     check_rows(req.steps, step)
     rows = sample_rows(req.steps, step)
     console = out()

@@ -11,7 +11,7 @@ from ..core.registry import did_you_mean, format_value
 from ..errors import ConfigError, SpecError
 
 TOP_KEYS = (*(s.name for s in SETTINGS), "schedules")
-FROM_KEYS = ("from", "base_lr", "metric", "label")
+FROM_KEYS = ("from", "base_lr", "metric", "label", "dialect")
 
 
 @dataclass
@@ -79,12 +79,44 @@ def build_all(mappings: Sequence[Any], steps: int, source: str, base_lr: Any = N
         if line:
             where = f"{source}:{line}: schedule {i + 1}"
         try:
+            mapping = from_trainer(mapping, where, source)
             mapping = from_framework(mapping, base_lr, where)
             schedules.append(build(mapping, steps, where))
         except SpecError as exc:
             raise ConfigError(str(exc)) from None
     unique_labels(schedules)
     return schedules
+
+
+def from_trainer(item: Any, where: str, source: str) -> Any:
+    """A training config (a file, relative to the YAML file or the working directory, or
+    `megatron:--flags`), as a string or a `from:` mapping, as an lrsched mapping; others unchanged."""
+    from ..trainers import is_trainer_source, read
+
+    text = item.get("from") if isinstance(item, Mapping) else item
+    if not isinstance(text, str):
+        return item
+    folder = Path(source).parent if Path(source).is_file() else None
+    nearby = str(folder / text) if folder is not None else text
+    extra = dict(item) if isinstance(item, Mapping) else {}
+    if not is_trainer_source(text):
+        if not is_trainer_source(nearby):
+            if "dialect" in extra:
+                raise SpecError(f"{where}: 'dialect' names the dialect of a training config, and "
+                                f"{format_value(text)} is not a file")
+            return item
+        text = nearby
+    for key in extra:
+        if key not in FROM_KEYS or key == "metric":
+            hint = did_you_mean(key, FROM_KEYS) or "; a training config takes: from, base_lr, label, dialect"
+            raise SpecError(f"{where}: unknown key {format_value(key)}{hint}")
+    try:
+        mapping = dict(read(text, extra.get("dialect"), overrides={"base_lr": extra.get("base_lr")}).schedule)
+    except SpecError as exc:
+        raise SpecError(f"{where}: {exc}") from None
+    if "label" in extra:
+        mapping["label"] = extra["label"]
+    return mapping
 
 
 def from_framework(item: Any, base_lr: Any, where: str) -> Any:
