@@ -106,6 +106,17 @@ CASES = [
     ("timm_tanh", "timm-args", ".yaml",
      "sched: tanh\nepochs: 25\nlr: 0.05\nmin_lr: 0.0005\nwarmup_epochs: 0\n", 26),
     ("timm_constant", "timm-args", ".yaml", "sched: constant\nepochs: 10\nlr: 0.01\nwarmup_epochs: 3\n", 12),
+    ("tv_cosine_constant_warmup", "torchvision", "",
+     "--lr 0.5 --lr-scheduler cosineannealinglr --lr-warmup-epochs 5 --epochs 60 --lr-min 1e-5", 65),
+    ("tv_cosine_linear_warmup", "torchvision", "",
+     "--lr 0.1 --lr-scheduler CosineAnnealingLR --lr-warmup-epochs 3 --lr-warmup-method linear "
+     "--lr-warmup-decay 0.1 --epochs 40", 45),
+    ("tv_steplr_default", "torchvision", "", "--lr 0.1 --lr-step-size 30 --lr-gamma 0.1 --epochs 90", 95),
+    ("tv_exponential", "torchvision", "", "--lr 0.01 --lr-scheduler exponentiallr --lr-gamma 0.97 --epochs 50", 50),
+    ("tv_detection_multistep", "torchvision", "",
+     "--lr 0.02 --lr-scheduler multisteplr --lr-steps 16 22 --lr-gamma 0.1 --epochs 26", 30),
+    ("tv_detection_cosine", "torchvision", "", "--lr 0.01 --lr-scheduler cosineannealinglr --lr-steps 8 11 "
+     "--epochs 30", 32),
     ("megatron_cosine_iters", "megatron", "",
      "--lr 6e-4 --min-lr 6e-5 --lr-decay-style cosine --lr-warmup-iters 20 --train-iters 300 "
      "--lr-decay-iters 250 --global-batch-size 512", 320),
@@ -134,6 +145,23 @@ CASES = [
 
 # -- the real trainers -------------------------------------------------------------------------
 
+def _stepped(optimizer, step, steps: int) -> list[float]:
+    """The optimizer's lr now, then after each of steps - 1 calls of step(t), t = 1, 2, ..."""
+    values = [float(optimizer.param_groups[0]["lr"])]
+    for t in range(1, steps):
+        step(t)
+        values.append(float(optimizer.param_groups[0]["lr"]))
+    return values
+
+
+def _torch_step(optimizer, scheduler):
+    """An optimizer step before each scheduler step, as torch wants them."""
+    def step(t: int) -> None:
+        optimizer.step()
+        scheduler.step()
+    return step
+
+
 def _torch_optimizer(lr: float):
     import torch
 
@@ -148,11 +176,7 @@ def run_deepspeed(text: str, steps: int) -> list[float]:
     lr = config.get("optimizer", {}).get("params", {}).get("lr", 1e-3)
     optimizer = _torch_optimizer(lr)
     scheduler = getattr(lr_schedules, config["scheduler"]["type"])(optimizer, **config["scheduler"]["params"])
-    values = [float(optimizer.param_groups[0]["lr"])]
-    for _ in range(steps - 1):
-        scheduler.step()
-        values.append(float(optimizer.param_groups[0]["lr"]))
-    return values
+    return _stepped(optimizer, lambda t: scheduler.step(), steps)
 
 
 def _megatron_args(text: str) -> dict:
@@ -184,11 +208,7 @@ def run_megatron(text: str, steps: int) -> list[float]:
         min_lr=float(a.get("min_lr", 0.0)), lr_warmup_steps=warmup, lr_decay_steps=decay,
         lr_decay_style=a.get("lr_decay_style", "linear"), start_wd=0.0, end_wd=0.0, wd_incr_steps=decay,
         wd_incr_style="constant", wsd_decay_steps=wsd, lr_wsd_decay_style=a.get("lr_wsd_decay_style", "exponential"))
-    values = [float(optimizer.param_groups[0]["lr"])]
-    for _ in range(steps - 1):
-        scheduler.step(increment=batch)
-        values.append(float(optimizer.param_groups[0]["lr"]))
-    return values
+    return _stepped(optimizer, lambda t: scheduler.step(increment=batch), steps)
 
 
 def run_hf_args(text: str, steps: int) -> list[float]:
@@ -208,12 +228,40 @@ def run_hf_args(text: str, steps: int) -> list[float]:
     optimizer = _torch_optimizer(float(data["learning_rate"]))
     scheduler = get_scheduler(data["lr_scheduler_type"], optimizer, num_warmup_steps=warmup, num_training_steps=total,
                               scheduler_specific_kwargs=data.get("lr_scheduler_kwargs") or {})
-    values = [float(optimizer.param_groups[0]["lr"])]
-    for _ in range(steps - 1):
-        optimizer.step()
-        scheduler.step()
-        values.append(float(optimizer.param_groups[0]["lr"]))
-    return values
+    return _stepped(optimizer, _torch_step(optimizer, scheduler), steps)
+
+
+def run_torchvision(text: str, steps: int) -> list[float]:
+    """references/classification/train.py (and detection's, with --lr-steps), with torch's own classes."""
+    import torch
+    from torch.optim import lr_scheduler as s
+
+    words = shlex.split(text)
+    a = {w[2:].replace("-", "_"): words[i + 1] for i, w in enumerate(words) if w.startswith("--")}
+    detection = "lr_steps" in a or a.get("lr_scheduler", "").lower() == "multisteplr"
+    epochs, warmup = int(a["epochs"]), int(a.get("lr_warmup_epochs", 0))
+    optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=float(a["lr"]), momentum=0.9)
+    name, gamma = a.get("lr_scheduler", "steplr").lower(), float(a.get("lr_gamma", 0.1))
+    if name == "steplr":
+        main = s.StepLR(optimizer, step_size=int(a.get("lr_step_size", 30)), gamma=gamma)
+    elif name == "exponentiallr":
+        main = s.ExponentialLR(optimizer, gamma=gamma)
+    elif name == "multisteplr":
+        main = s.MultiStepLR(optimizer, milestones=[int(w) for w in words[words.index("--lr-steps") + 1:][:2]],
+                             gamma=gamma)
+    elif detection:
+        main = s.CosineAnnealingLR(optimizer, T_max=epochs)
+    else:
+        main = s.CosineAnnealingLR(optimizer, T_max=epochs - warmup, eta_min=float(a.get("lr_min", 0.0)))
+    scheduler = main
+    if warmup > 0:
+        decay = float(a.get("lr_warmup_decay", 0.01))
+        if a.get("lr_warmup_method", "constant") == "linear":
+            first = s.LinearLR(optimizer, start_factor=decay, total_iters=warmup)
+        else:
+            first = s.ConstantLR(optimizer, factor=decay, total_iters=warmup)
+        scheduler = s.SequentialLR(optimizer, schedulers=[first, main], milestones=[warmup])
+    return _stepped(optimizer, _torch_step(optimizer, scheduler), steps)
 
 
 def _load_timm_scheduler():
@@ -262,14 +310,11 @@ def run_timm_args(text: str, steps: int) -> list[float]:
     optimizer = _torch_optimizer(args.lr)
     scheduler, _ = create_scheduler_v2(optimizer, **scheduler_kwargs(args), updates_per_epoch=0)
     assert sched is not None
-    values = [float(optimizer.param_groups[0]["lr"])]
-    for epoch in range(steps - 1):
-        scheduler.step(epoch + 1)
-        values.append(float(optimizer.param_groups[0]["lr"]))
-    return values
+    return _stepped(optimizer, scheduler.step, steps)  # train.py: step(epoch + 1) after each epoch
 
 
-RUNNERS = {"deepspeed": run_deepspeed, "megatron": run_megatron, "hf-args": run_hf_args, "timm-args": run_timm_args}
+RUNNERS = {"deepspeed": run_deepspeed, "megatron": run_megatron, "hf-args": run_hf_args, "timm-args": run_timm_args,
+           "torchvision": run_torchvision}
 
 
 def real_values(dialect: str, text: str, steps: int) -> list[float]:

@@ -295,3 +295,14 @@ def unsupported(content: Content, what: str, name: Any, supported: Any) -> SpecE
 
     return SpecError(f"{content.name}: unsupported {what} {name!r}{did_you_mean(str(name), supported)}; "
                      f"supported: {', '.join(supported)}")
+
+
+def translated(content: Content, text: str, base_lr: float, how: str) -> dict[str, Any]:
+    """The constructor a trainer builds, written as a framework spec, read by lrsched's framework
+    translations (each proved against the real library); `how` names who builds it, for errors."""
+    from ..frameworks import translate
+
+    try:
+        return translate(text, base_lr=base_lr)
+    except SpecError as exc:
+        raise fail(content, f"{exc} (as {how} builds it: {text})") from None

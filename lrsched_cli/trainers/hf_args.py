@@ -15,7 +15,7 @@ import json
 import math
 from typing import Any, Mapping
 
-from .base import Content, Dialect, Reading, fail, unsupported
+from .base import Content, Dialect, Reading, fail, translated, unsupported
 
 #: TrainingArguments' own keys (with their defaults in transformers 5.x), and the launcher spellings.
 DEFAULTS = {"learning_rate": 5e-5, "lr_scheduler_type": "linear", "lr_scheduler_kwargs": None, "warmup_steps": 0,
@@ -71,7 +71,7 @@ def _kwargs(content: Content, value: Any) -> dict:
 
 
 def _read(content: Content, overrides: Mapping[str, Any]) -> Reading:
-    from ..frameworks import HF_TYPES, translate
+    from ..frameworks import HF_TYPES
 
     data = content.data()
     reading = Reading("hf-args", content.name, {}, run={"unit": "step"})
@@ -87,10 +87,7 @@ def _read(content: Content, overrides: Mapping[str, Any]) -> Reading:
     arguments = [f"num_warmup_steps={warmup}", f"num_training_steps={total}"]
     arguments += [f"{key}={value!r}" for key, value in _kwargs(content, data.get("lr_scheduler_kwargs")).items()]
     text = f"hf:{kind}({', '.join(arguments)})"
-    try:
-        mapping = translate(text, base_lr=overrides.get("base_lr") or lr)
-    except Exception as exc:  # a SpecError from the hf reader: say which file
-        raise fail(content, f"{exc} (as the Trainer calls it: {text})") from None
+    mapping = translated(content, text, overrides.get("base_lr") or lr, "the Trainer")
     mapping["label"] = f"hf-args:{kind}"
     reading.schedule = mapping
     return reading

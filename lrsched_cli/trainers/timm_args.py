@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from typing import Any, Mapping
 
-from .base import Content, Dialect, Reading, fail, unsupported
+from .base import Content, Dialect, Reading, fail, translated, unsupported
 
 #: train.py's defaults (timm 1.0) and the argparse type of each key it reads.
 DEFAULTS: dict[str, Any] = {
@@ -92,8 +92,6 @@ def _base_lr(a: dict, reading: Reading, overrides: Mapping[str, Any]) -> float:
 
 
 def _read(content: Content, overrides: Mapping[str, Any]) -> Reading:
-    from ..frameworks import translate
-
     a = _args(content, content.data())
     reading = Reading("timm-args", content.name, {}, run={"unit": "epoch"})
     reading.put("batch_size", a["batch_size"], "batch_size")
@@ -110,10 +108,7 @@ def _read(content: Content, overrides: Mapping[str, Any]) -> Reading:
                             "'timm:PlateauLRScheduler(...)' and a metric")
     lr = _base_lr(a, reading, overrides)
     text, epochs = _scheduler(a)
-    try:
-        mapping = translate(text, base_lr=lr)
-    except Exception as exc:  # a SpecError from the timm reader: say which file
-        raise fail(content, f"{exc} (as train.py builds it: {text})") from None
+    mapping = translated(content, text, lr, "train.py")
     mapping["label"] = f"timm-args:{a['sched']}"
     reading.schedule = mapping
     reading.put("epochs", epochs, "epochs (with warmup prefix, cycles and cooldown, as create_scheduler_v2 counts)")
