@@ -13,7 +13,8 @@ iteration after the constructor's ``step(0)``).
 Regenerating (into the framework environment, next to torch 2.13.0; ``--no-deps`` keeps pip
 from replacing torch)::
 
-    pip install --no-deps deepspeed==0.19.8 megatron-core==0.16.1 hjson py-cpuinfo msgpack einops
+    pip install --no-deps deepspeed==0.19.8 megatron-core==0.16.1 fvcore==0.1.5.post20221221
+    pip install hjson py-cpuinfo msgpack einops pydantic psutil
     python scripts/make_trainer_golden.py
 
 The output is deterministic: running it twice gives byte-identical JSON.
@@ -29,7 +30,7 @@ from types import SimpleNamespace
 
 FIXTURE = Path(__file__).resolve().parent.parent / "tests" / "golden" / "trainers_golden.json"
 VERSIONS = {"deepspeed": "0.19.8", "megatron-core": "0.16.1", "transformers": "5.24.0", "timm": "1.0.31",
-            "torch": "2.13.0"}
+            "torch": "2.13.0", "fvcore": "0.1.5.post20221221"}
 
 
 def _ds(scheduler: dict, lr: float | None = 3e-4, **top) -> str:
@@ -117,6 +118,18 @@ CASES = [
      "--lr 0.02 --lr-scheduler multisteplr --lr-steps 16 22 --lr-gamma 0.1 --epochs 26", 30),
     ("tv_detection_cosine", "torchvision", "", "--lr 0.01 --lr-scheduler cosineannealinglr --lr-steps 8 11 "
      "--epochs 30", 32),
+    ("d2_multistep", "detectron2", ".yaml",
+     "SOLVER:\n  IMS_PER_BATCH: 16\n  BASE_LR: 0.02\n  STEPS: (600, 800)\n  MAX_ITER: 900\n  WARMUP_ITERS: 100\n",
+     901),
+    ("d2_cosine_end", "detectron2", ".yaml",
+     "SOLVER:\n  LR_SCHEDULER_NAME: WarmupCosineLR\n  BASE_LR: '1e-3'\n  BASE_LR_END: 1.0e-5\n  MAX_ITER: 500\n"
+     "  WARMUP_ITERS: 50\n  WARMUP_FACTOR: 0.01\n", 501),
+    ("d2_cosine_rescaled_constant", "detectron2", ".yaml",
+     "SOLVER:\n  LR_SCHEDULER_NAME: WarmupCosineLR\n  BASE_LR: 0.1\n  MAX_ITER: 300\n  WARMUP_ITERS: 30\n"
+     "  WARMUP_METHOD: constant\n  RESCALE_INTERVAL: true\n", 301),
+    ("d2_fixed_gamma", "detectron2", ".yaml",
+     "SOLVER:\n  LR_SCHEDULER_NAME: WarmupStepWithFixedGammaLR\n  BASE_LR: 0.01\n  GAMMA: 0.5\n  NUM_DECAYS: 4\n"
+     "  MAX_ITER: 250\n  WARMUP_ITERS: 0\n", 250),  # where = 1 indexes past fvcore's steps
     ("megatron_cosine_iters", "megatron", "",
      "--lr 6e-4 --min-lr 6e-5 --lr-decay-style cosine --lr-warmup-iters 20 --train-iters 300 "
      "--lr-decay-iters 250 --global-batch-size 512", 320),
@@ -264,6 +277,52 @@ def run_torchvision(text: str, steps: int) -> list[float]:
     return _stepped(optimizer, _torch_step(optimizer, scheduler), steps)
 
 
+D2_DEFAULTS = {"LR_SCHEDULER_NAME": "WarmupMultiStepLR", "MAX_ITER": 40000, "BASE_LR": 0.001, "BASE_LR_END": 0.0,
+               "GAMMA": 0.1, "STEPS": (30000,), "NUM_DECAYS": 3, "WARMUP_FACTOR": 1.0 / 1000, "WARMUP_ITERS": 1000,
+               "WARMUP_METHOD": "linear", "RESCALE_INTERVAL": False}
+
+
+def run_detectron2(text: str, steps: int) -> list[float]:
+    """detectron2's build_lr_scheduler (solver/build.py) composed from fvcore's real param schedulers.
+
+    detectron2 itself does not install here (it compiles C++ extensions): its two small classes are
+    written out from detectron2/solver/lr_scheduler.py: WarmupParamScheduler is a fvcore
+    CompositeParamScheduler of [warmup, main] with lengths [L, 1 - L] (warmup rescaled; main fixed,
+    or rescaled with RESCALE_INTERVAL), warmup from WARMUP_FACTOR x main(0) (constant) or linearly to
+    main(L); LRMultiplier sets base_lr x multiplier(last_epoch / max_iter), here a torch LambdaLR.
+    """
+    import ast
+
+    import torch
+    import yaml
+    from fvcore.common import param_scheduler as p
+
+    given = yaml.safe_load(text)["SOLVER"]
+    words = ("LR_SCHEDULER_NAME", "WARMUP_METHOD")  # yacs literal-evals the other strings
+    solver = {**D2_DEFAULTS, **{k: ast.literal_eval(v) if isinstance(v, str) and k not in words else v
+                                for k, v in given.items()}}
+    name, total = solver["LR_SCHEDULER_NAME"], solver["MAX_ITER"]
+    if name == "WarmupMultiStepLR":
+        milestones = [x for x in solver["STEPS"] if x <= total]
+        main = p.MultiStepParamScheduler(values=[solver["GAMMA"] ** k for k in range(len(milestones) + 1)],
+                                         milestones=milestones, num_updates=total)
+    elif name == "WarmupCosineLR":
+        main = p.CosineParamScheduler(1, solver["BASE_LR_END"] / solver["BASE_LR"])
+    else:
+        main = p.StepWithFixedGammaParamScheduler(base_value=1.0, gamma=solver["GAMMA"],
+                                                  num_decays=solver["NUM_DECAYS"], num_updates=total)
+    length = min(solver["WARMUP_ITERS"] / total, 1.0)
+    start = solver["WARMUP_FACTOR"] * main(0.0)
+    warmup = (p.ConstantParamScheduler(start) if solver["WARMUP_METHOD"] == "constant"
+              else p.LinearParamScheduler(start, main(length)))
+    multiplier = p.CompositeParamScheduler(
+        [warmup, main], interval_scaling=["rescaled", "rescaled" if solver["RESCALE_INTERVAL"] else "fixed"],
+        lengths=[length, 1 - length])
+    optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=float(solver["BASE_LR"]), momentum=0.9)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda it: multiplier(it / total))
+    return _stepped(optimizer, _torch_step(optimizer, scheduler), steps)
+
+
 def _load_timm_scheduler():
     """timm.scheduler without timm/__init__ (it needs torchvision), as make_framework_golden.py loads it."""
     import importlib.util
@@ -314,7 +373,7 @@ def run_timm_args(text: str, steps: int) -> list[float]:
 
 
 RUNNERS = {"deepspeed": run_deepspeed, "megatron": run_megatron, "hf-args": run_hf_args, "timm-args": run_timm_args,
-           "torchvision": run_torchvision}
+           "torchvision": run_torchvision, "detectron2": run_detectron2}
 
 
 def real_values(dialect: str, text: str, steps: int) -> list[float]:

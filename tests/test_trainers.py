@@ -66,7 +66,7 @@ def test_fixture_matches_the_installed_trainer(dialect):
     """In the framework stage the fixture is recomputed by the real library (it must be installed there)."""
     module = {"deepspeed": "deepspeed.runtime.lr_schedules",
               "megatron": "megatron.core.optimizer_param_scheduler", "hf-args": "transformers",
-              "timm-args": "torch", "torchvision": "torch"}[dialect]
+              "timm-args": "torch", "torchvision": "torch", "detectron2": "fvcore.common.param_scheduler"}[dialect]
     pytest.importorskip(module)
     if dialect == "timm-args" and importlib.util.find_spec("timm") is None:  # timm/__init__ needs torchvision
         pytest.skip("could not import timm")
