@@ -295,3 +295,54 @@ def test_cli_list_dialects_comes_from_the_registry():
     assert result.exit_code == 0
     for dialect in trainers.DIALECTS.values():
         assert dialect.name in result.stdout
+
+
+# -- the gallery's training configs --------------------------------------------------------------
+
+TRAINER_CONFIGS = sorted((ROOT / "configs" / "trainers").iterdir())
+EXPECTED_DIALECTS = {"ds_": "deepspeed", "pretrain_gpt": "megatron", "hf_": "hf-args", "trl_": "hf-args",
+                     "timm_": "timm-args", "torchvision_": "torchvision", "detectron2_": "detectron2"}
+
+
+@pytest.mark.parametrize("path", TRAINER_CONFIGS, ids=lambda p: p.name)
+def test_every_gallery_config_is_detected_and_renders(path, tmp_path):
+    dialect = next(d for prefix, d in EXPECTED_DIALECTS.items() if path.name.startswith(prefix))
+    reading = trainers.read(str(path))
+    assert reading.dialect == dialect and reading.run["steps"] >= 1
+    result = _invoke("plot", str(path), "-o", str(tmp_path / "lr.svg"))
+    assert result.exit_code == 0, result.output
+    assert f"read as {dialect}" in result.stderr
+
+
+def test_detectron2_base_files_merge_under_the_file():
+    reading = trainers.read(str(ROOT / "configs" / "trainers" / "detectron2_mask_rcnn_3x.yaml"))
+    assert reading.run["base_lr"] == 0.02 and reading.run["steps"] == 270000  # BASE_LR from the base file
+    values = values_of(reading, 270000)
+    assert values[209999] == pytest.approx(0.02) and values[210000] == pytest.approx(0.002)  # STEPS as a string
+    assert values[0] == pytest.approx(0.02 / 1000)  # the default linear warmup from WARMUP_FACTOR
+
+
+def test_detectron2_missing_base_is_named(tmp_path):
+    path = tmp_path / "child.yaml"
+    path.write_text('_BASE_: "nowhere.yaml"\nSOLVER:\n  MAX_ITER: 10\n')
+    with pytest.raises(SpecError, match=r"_BASE_ 'nowhere.yaml': cannot read .*nowhere.yaml"):
+        trainers.read(str(path))
+
+
+def test_megatron_script_reads_assignments_and_flag_variables():
+    reading = trainers.read(str(ROOT / "configs" / "trainers" / "pretrain_gpt_wsd.sh"))
+    assert reading.run["steps"] == 48828125 // 1024 and reading.run["samples"] == 48828125
+    assert reading.schedule["G"] == 1024.0 and reading.schedule["label"] == "megatron:WSD"
+
+
+def test_timm_numbers_written_as_text_are_read_as_argparse_reads_them():
+    text = "sched: step\nepochs: '10'\nlr: '1e-2'\ndecay_epochs: 3\nwarmup_epochs: 0\nmin_lr: 1e-6\n"
+    reading = trainers.DIALECTS["timm-args"].read(Content(text, "args.yaml", Path("args.yaml")), {})
+    assert reading.run["base_lr"] == 0.01 and reading.run["steps"] == 10
+
+
+def test_hf_5x_rejects_nothing_it_reads_and_4x_ratio_is_noted():
+    reading = trainers.read(str(ROOT / "configs" / "trainers" / "hf_training_args.json"))
+    assert any("4.x" in note for note in reading.notes)
+    values = values_of(reading, 1800)
+    assert values[53] < values[54] == pytest.approx(2e-5)  # the warmup ends at ceil(1800 x 0.03) = 54

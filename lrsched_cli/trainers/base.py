@@ -12,7 +12,7 @@ import re
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 from ..errors import ConfigError, SpecError
 
@@ -165,6 +165,18 @@ def _statements(text: str, name: str) -> list[list[str]]:
 SEPARATORS = (";", "&&", "||", "|", "&")
 
 
+def _expanded(words: list[str], variables: dict[str, str]) -> Iterator[str]:
+    """Each word with the variables assigned so far replaced; a word that is only `$NAME` is split
+    into words, as the shell splits an unquoted expansion (`$GPT_ARGS`)."""
+    for word in words:
+        whole = _VARIABLE.fullmatch(word)
+        word = _VARIABLE.sub(lambda m: variables.get(m.group(1) or m.group(2), m.group(0)), word)
+        if whole and word != whole.group(0):
+            yield from word.split()
+        else:
+            yield word
+
+
 def shell_tokens(text: str, name: str) -> list[str]:
     """The words of a launch command or shell script, as the shell splits them; SEPARATORS between commands.
 
@@ -176,8 +188,7 @@ def shell_tokens(text: str, name: str) -> list[str]:
     variables: dict[str, str] = {}
     tokens: list[str] = []
     for words in _statements(text, name):
-        for word in words:
-            word = _VARIABLE.sub(lambda m: variables.get(m.group(1) or m.group(2), m.group(0)), word)
+        for word in _expanded(words, variables):
             match = _ASSIGNMENT.match(word)
             if match and not word.startswith("-"):
                 variables[match.group(1)] = match.group(2)
