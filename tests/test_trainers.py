@@ -346,3 +346,61 @@ def test_hf_5x_rejects_nothing_it_reads_and_4x_ratio_is_noted():
     assert any("4.x" in note for note in reading.notes)
     values = values_of(reading, 1800)
     assert values[53] < values[54] == pytest.approx(2e-5)  # the warmup ends at ceil(1800 x 0.03) = 54
+
+
+# -- hostile content: every failure is one LrschedError, never a crash ----------------------------
+
+KEYS = ["scheduler", "optimizer", "train_batch_size", "train_micro_batch_size_per_gpu", "learning_rate",
+        "lr_scheduler_type", "warmup_steps", "warmup_ratio", "max_steps", "lr_scheduler_kwargs", "sched", "epochs",
+        "lr", "min_lr", "warmup_epochs", "decay_milestones", "SOLVER", "_BASE_"]
+SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-5, 10**6), st.floats(allow_nan=True, allow_infinity=True),
+                    st.sampled_from(["cosine", "auto", "1e-3", "(1, 2)", "WarmupLR", "linear", "", "x"]))
+VALUES = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+    st.sampled_from(["type", "params", "lr", "total_num_steps", "warmup_num_steps", "cycle_min_lr", "cycle_max_lr",
+                     "BASE_LR", "MAX_ITER", "STEPS", "LR_SCHEDULER_NAME", "min_lr_rate"]), inner, max_size=4),
+    max_leaves=8)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.dictionaries(st.sampled_from(KEYS), VALUES, max_size=5), suffix=st.sampled_from([".json", ".yaml"]))
+def test_hostile_configs_are_refused_in_one_line(data, suffix):
+    from lrsched_cli.errors import LrschedError
+
+    text = json.dumps(data)
+    try:
+        reading = trainers.read_content(Content(text, "c" + suffix, Path("c" + suffix)))
+        values_of(reading, min(int(reading.run.get("steps", 100)), 300))
+    except LrschedError as exc:
+        assert "\n" not in str(exc) and str(exc)
+
+
+FLAG_WORDS = st.sampled_from(["--lr", "--min-lr", "--train-iters", "--train-samples", "--lr-decay-style",
+                              "--lr-decay-iters", "--lr-warmup-iters", "--lr-warmup-fraction", "--global-batch-size",
+                              "--lr-wsd-decay-iters",
+                              "--lr-scheduler", "--lr-warmup-epochs", "--epochs", "--lr-steps", "--lr-gamma",
+                              "0", "1", "-1", "1e-3", "0.5", "100", "cosine", "WSD", "steplr", "multisteplr", "x"])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(words=st.lists(FLAG_WORDS, max_size=14), dialect=st.sampled_from(["megatron", "torchvision"]))
+def test_hostile_flags_are_refused_in_one_line(words, dialect):
+    from lrsched_cli.errors import LrschedError
+
+    try:
+        reading = trainers.read(f"{dialect}:{' '.join(words)}")
+        values_of(reading, min(int(reading.run.get("steps", 100)), 300))
+    except LrschedError as exc:
+        assert "\n" not in str(exc) and str(exc)
+
+
+@pytest.mark.parametrize("name", trainers.dialect_names())
+def test_cli_describe_a_dialect(name):
+    result = _invoke("describe", name)
+    assert result.exit_code == 0 and name in result.stdout
+    assert all(other not in result.stdout.split() for other in trainers.dialect_names() if other != name)
+
+
+def test_cli_a_run_value_breaking_its_rule_names_the_key():
+    result = _invoke("export", "torchvision:--epochs 0 --lr 0.1")
+    assert result.exit_code == 2
+    assert "error: torchvision: steps must be an integer >= 1 (received 0 from --epochs)" in result.stderr

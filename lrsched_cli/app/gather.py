@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from ..errors import UsageError
-from .settings import RunSettings, has_lone_surrogate, resolve
+from .settings import RuleError, RunSettings, check_file_value, has_lone_surrogate, resolve
 
 
 class Request:
@@ -104,7 +104,14 @@ def _from_trainer(flags: Mapping[str, Any], source: str, dialect: str | None, la
     from .settings import BY_NAME
 
     reading = read(source, dialect, overrides=flags)
-    file = {name: value for name, value in reading.run.items() if name in BY_NAME}
+    file = {}
+    for name, value in reading.run.items():
+        if name in BY_NAME:
+            try:
+                file[name] = check_file_value(name, value)
+            except RuleError:
+                raise UsageError(f"{reading.source}: {name} must be {BY_NAME[name].rule} (received {value!r} "
+                                 f"from {reading.origins.get(name, 'the file')})") from None
     run = resolve(flags, file, source=reading.source)
     check_steps(run.steps)
     mapping = dict(reading.schedule, **({"label": label} if label is not None else {}))

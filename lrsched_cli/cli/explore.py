@@ -21,8 +21,14 @@ def list_kinds(dialects: Annotated[bool, typer.Option("--dialects", help="list t
     out().print(kinds_table())
 
 
-def dialects_table() -> object:
-    """Every training-config dialect, from the one registry (lrsched_cli.trainers.DIALECTS)."""
+def dialect_names() -> list[str]:
+    from ..trainers import dialect_names as names
+
+    return names()
+
+
+def dialects_table(only: str | None = None) -> object:
+    """Every training-config dialect (or `only` one), from the one registry (lrsched_cli.trainers.DIALECTS)."""
     from rich.table import Table
 
     from ..present.render import plain
@@ -32,20 +38,26 @@ def dialects_table() -> object:
     for column in ("dialect", "what", "reads", "warns about (changes the schedule, not modelled)", "ignores"):
         table.add_column(column, overflow="fold")
     for d in DIALECTS.values():
+        if only is not None and d.name != only:
+            continue
         name = d.name + (" (NAME:--flags)" if d.prefix else "")
         table.add_row(*(plain(text) for text in (name, d.summary, ", ".join(d.reads), ", ".join(d.warns) or "-",
                                                  ", ".join(d.ignores) or "-")))
     return table
 
 
-@app.command("describe", epilog=examples("lrsched describe cosine"))
+@app.command("describe", epilog=examples("lrsched describe cosine", "lrsched describe deepspeed"))
 def describe_kind(kind: Annotated[str, typer.Argument(help="a kind from 'lrsched list'", metavar="KIND")]) -> None:
-    """Explain one kind: formula, parameters, tips, framework equivalents, an example."""
+    """Explain one kind: formula, parameters, tips, framework equivalents, an example (or one training-config
+    dialect: the keys it reads, warns about and ignores)."""
     from ..core.kinds import REGISTRY
     from ..present.docs import yaml_example
     from ..present.render import describe
 
     from .kinds import kind_example
 
+    if kind not in REGISTRY and kind in dialect_names():  # `lrsched describe deepspeed`: a dialect
+        out().print(dialects_table(kind))
+        return
     definition = REGISTRY.get(kind)
     out().print(describe(definition, kind_example(definition, "plot"), yaml_example(definition)))

@@ -19,7 +19,7 @@ from ..errors import SpecError, UsageError
 from .base import MAX_BYTES, Content, Dialect, Reading
 
 __all__ = ["DIALECTS", "MODULES", "Content", "Dialect", "Reading", "collected", "detects", "dialect_names", "get",
-           "is_trainer_source", "read"]
+           "is_trainer_source", "read", "read_content"]
 
 #: The dialect modules, in the order detection tries them and `list --dialects` shows them.
 MODULES = ("deepspeed", "megatron", "hf_args", "timm_args", "torchvision", "detectron2")
@@ -111,7 +111,14 @@ def read(source: str, dialect: str | None = None, overrides: Mapping[str, Any] |
     elif prefix is not None:
         chosen = DIALECTS[prefix]
     else:
-        chosen = detect(content)
+        chosen = None
+    return read_content(content, chosen, overrides)
+
+
+def read_content(content: Content, dialect: Dialect | None = None,
+                 overrides: Mapping[str, Any] | None = None) -> Reading:
+    """Read a source's content as `dialect` (detected when None); see `read`."""
+    chosen = dialect or detect(content)
     reading = chosen.read(content, dict(overrides or {}))
     for sink in _SINKS:
         sink.extend(reading.messages())

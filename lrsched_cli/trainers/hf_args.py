@@ -44,7 +44,11 @@ def _value(content: Content, data: Mapping, key: str, kind: type) -> Any:
             break
     else:
         return DEFAULTS[key]
-    if kind is str or value is None:
+    if value is None:
+        return DEFAULTS[key]
+    if kind is str:
+        if not isinstance(value, str):
+            raise fail(content, f"{key} must be text (received {value!r})")
         return value
     try:
         if isinstance(value, bool):
