@@ -28,6 +28,9 @@ def main() -> int:
     runner = CliRunner()
     commands = [["plot", "--config", str(p.relative_to(ROOT)), "-o", f"plots/{p.stem}.png"]
                 for p in sorted((ROOT / "configs").glob("*.yaml"))] + EXTRA
+    # the training configs of configs/trainers/, each read as its trainer reads it
+    commands += [["plot", str(p.relative_to(ROOT)), "-o", f"plots/trainer_{p.stem}.png"]
+                 for p in sorted((ROOT / "configs" / "trainers").iterdir())]
     failed = 0
     for args in commands:
         result = runner.invoke(app, args)

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from ..errors import UsageError
-from .settings import RunSettings, has_lone_surrogate, resolve
+from .settings import RuleError, RunSettings, check_file_value, has_lone_surrogate, resolve
 
 
 class Request:
@@ -22,6 +22,7 @@ class Request:
                                  f"{schedule.label!r}; an undecodable byte)")
         check_steps(run.steps, len(schedules))
         self.schedules, self.run, self.name = schedules, run, name
+        self.messages: list[str] = []  # what a training config said, and where each number came from
         self.plans = plans or [Plan(run.steps) for _ in schedules]
         columns = [evaluate_plan(s, p, run) for s, p in zip(schedules, self.plans)]
         self.columns = _same_length(columns, run, self.plans)
@@ -116,18 +117,31 @@ def gather(*, flags: Mapping[str, Any], allow_import: bool = False, **sources: A
     """
     from ..core.pykind import allowed_imports
 
-    with allowed_imports(allow_import):
-        return _gather(flags, **sources)
+    from ..trainers import collected
+
+    with allowed_imports(allow_import), collected() as messages:
+        request = _gather(flags, **sources)
+    request.messages = messages  # what each training config said, for the command to print
+    return request
 
 
 def _gather(flags: Mapping[str, Any], kind_mapping: dict | None = None, framework: str | None = None,
-            config: str | None = None, spec: list[str] | None = None, label: str | None = None) -> Request:
+            config: str | None = None, spec: list[str] | None = None, label: str | None = None,
+            trainer: str | None = None, dialect: str | None = None) -> Request:
     from ..core.engine import build, check_steps, natural_steps
     from ..io.config import build_all, from_framework, parse_spec, read_config
+    from ..trainers import detects, is_trainer_source
 
     from .runplan import expand_branches, fill_horizon, prepare
 
-    _one_source(kind_mapping or framework, config, spec, label)
+    _one_source(kind_mapping or framework or trainer, config, spec, label)
+    if config is not None and (dialect is not None or detects(config)):
+        trainer, config = config, None  # --config ds_config.json: a training config
+    if trainer is not None:
+        return _from_trainer(flags, trainer, dialect, label)
+    if dialect is not None:
+        raise UsageError("--dialect names the dialect of a training config: give the config's file "
+                         "(or NAME:--flags text) instead of a kind or --spec")
     if kind_mapping is not None or framework is not None:
         if framework is not None:
             run = resolve(flags)
@@ -161,10 +175,33 @@ def _gather(flags: Mapping[str, Any], kind_mapping: dict | None = None, framewor
 
     run = resolve(flags)
     check_steps(run.steps, len(spec or ()))
-    items = expand_branches([fill_horizon(text, run) if is_framework_spec(text) else parse_spec(text)
-                             for text in spec or ()])
+    items = expand_branches([fill_horizon(text, run) if is_framework_spec(text)
+                             else text if is_trainer_source(text) else parse_spec(text) for text in spec or ()])
     schedules = build_all(items, run.steps, "--spec", base_lr=run.base_lr, prepare=adapt)
     return Request(schedules, run, "-".join(s.label for s in schedules)[:60], plans)
+
+
+def _from_trainer(flags: Mapping[str, Any], source: str, dialect: str | None, label: str | None) -> Request:
+    """A training config: its schedule, and its numbers as the file layer of the run settings."""
+    from ..core.engine import build, check_steps
+    from ..trainers import read
+    from .settings import BY_NAME
+
+    reading = read(source, dialect, overrides=flags)
+    file = {}
+    for name, value in reading.run.items():
+        if name in BY_NAME:
+            try:
+                file[name] = check_file_value(name, value)
+            except RuleError:
+                raise UsageError(f"{reading.source}: {name} must be {BY_NAME[name].rule} (received {value!r} "
+                                 f"from {reading.origins.get(name, 'the file')})") from None
+    run = resolve(flags, file, source=reading.source)
+    check_steps(run.steps)
+    mapping = dict(reading.schedule, **({"label": label} if label is not None else {}))
+    schedule = build(mapping, run.steps, mapping["label"])
+    name = Path(source).stem if Path(reading.source).is_file() else reading.dialect
+    return Request([schedule], run, name)
 
 
 def _one_source(kind: Any, config: str | None, spec: list[str] | None, label: str | None) -> None:

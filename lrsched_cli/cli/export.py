@@ -19,6 +19,8 @@ def _export(*, fmt: str | None, output: str | None, to: str | None = None, no_li
     if to is None:
         fmt = check_format(path, fmt)
     req = gather(flags=flags, **values)
+    for line in req.messages:  # what a training config said, and where each number came from
+        say(line)
     refuse_inputs_as_outputs(req, values.get("config"), {"--output": path})
     from .run import report_run
 

@@ -14,7 +14,7 @@ from typer.core import TyperGroup
 
 from ..errors import SpecError, UsageError
 from .base import examples
-from .options import CONFIG, FLAGS, FRAMEWORK_NAMES, LABEL, SPEC, words, option
+from .options import CONFIG, DIALECT, FLAGS, FRAMEWORK_NAMES, LABEL, SPEC, words, option
 
 if TYPE_CHECKING:  # the registry loads when a command needs it, not for --help
     from ..core.registry import Kind, Param
@@ -52,6 +52,10 @@ class KindGroup(TyperGroup):
             return "framework", command, args
         if name is not None and not name.startswith("-") and self.get_command(ctx, name) is None:
             from ..core.kinds import REGISTRY
+            from ..trainers import is_trainer_source
+
+            if is_trainer_source(name):  # `lrsched plot ds_config.json`, `lrsched plot "megatron:--lr ..."`
+                return "trainer", trainer_command(self.verb, self.common, type(self).run), args
 
             REGISTRY.get(name)  # raises 'unknown kind ...; did you mean ...?'
         return super().resolve_command(ctx, args)
@@ -174,6 +178,26 @@ def framework_command(verb: str, common: list[inspect.Parameter], run: Callable[
     return typer.main.get_command(single)
 
 
+def trainer_command(verb: str, common: list[inspect.Parameter], run: Callable[..., None]) -> Any:
+    """`lrsched VERB ds_config.json [--dialect NAME] [options]`: a training config as the trainer reads it."""
+    names = [p.name for p in common]
+
+    def command(**values: Any) -> None:
+        source, dialect = values.pop("source_text"), values.pop("dialect")
+        options = options_before_kind({name: values[name] for name in names})
+        options["dialect"] = dialect if dialect is not None else options.get("dialect")
+        run(trainer=source, **options)
+
+    source = inspect.Parameter("source_text", inspect.Parameter.KEYWORD_ONLY,
+                               annotation=Annotated[str, typer.Argument(metavar="CONFIG_FILE|DIALECT:--flags")])
+    command.__signature__ = inspect.Signature([source, DIALECT] + common)  # type: ignore[attr-defined]
+    single = typer.Typer(add_completion=False, rich_markup_mode=None)
+    single.command("trainer", help="A training config (DeepSpeed JSON, Megatron flags, ...), read as its trainer "
+                   "reads it; see 'lrsched list --dialects'.",
+                   context_settings={"help_option_names": ["-h", "--help"]})(command)
+    return typer.main.get_command(single)
+
+
 def _kind_help(kind: Kind, verb: str) -> str:
     return f"{kind.summary[0].upper()}{kind.summary[1:]}.\n\n{kind.formula}"
 
@@ -226,7 +250,7 @@ def kind_group(name: str, help: str, example_lines: list[str], common: list[insp
 
     callback.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         [inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context),
-         CONFIG, SPEC, LABEL] + common)
+         CONFIG, SPEC, LABEL, DIALECT] + common)
     group.callback()(callback)
     app.add_typer(group, name=name)
     return group

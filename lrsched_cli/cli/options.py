@@ -58,6 +58,8 @@ ALLOW_IMPORT = option("allow_import", ["--allow-import"], "let the python kind i
                       "code (never implied by a YAML file)", kind=bool, default=False)
 CONFIG = option("config", ["--config", "-c"], "YAML file: {steps: N, schedules: [{kind: ..., label: ..., "
                 "<parameters>}, ...]}", metavar="FILE.yaml")
+DIALECT = option("dialect", ["--dialect"], "read the training config (a file, or NAME:--flags) as this "
+                 "dialect instead of detecting it; 'lrsched list --dialects' lists them", metavar="NAME")
 SPEC = option("spec", ["--spec", "-s"], "a schedule as 'kind:key=value,...', e.g. "
               "'step:max_lr=0.1,step_size=30' (repeatable)", metavar="SPEC", kind=Optional[list[str]])
 

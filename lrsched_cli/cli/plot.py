@@ -22,6 +22,8 @@ def _plot(*, output: str | None, log_y: bool, dpi: str | None, show: bool, termi
     flags = run_flags(values)
     options = _figure_options(output, csv, dpi, layout, terminal)
     req = gather(flags=flags, **values)
+    for line in req.messages:  # what a training config said, and where each number came from
+        say(line)
     refuse_inputs_as_outputs(req, values.get("config"), {"--output": options[0], "--csv": options[1]})
     if not summary:
         from .run import report_run

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import UsageError
-from .base import examples, out
+from .base import examples, out, say
 from .kinds import kind_group
 from .lint import lint_after
 from .options import TABLE_OPTIONS, int_option, run_flags
@@ -26,6 +26,8 @@ def _table(*, every: str | None, chart: bool, no_lint: bool = False, **values: A
     from .run import report_run
 
     req = gather(flags=flags, **values)
+    for line in req.messages:  # what a training config said, and where each number came from
+        say(line)
     index, labels, columns = req.indexed()
     count = len(columns[0])
     check_rows(count, step)

@@ -14,7 +14,7 @@ TOP_KEYS = (*(s.name for s in SETTINGS if s.group == "top"), "run", "schedules")
 RUN_KEYS = tuple(s.name for s in SETTINGS if s.group == "run")
 #: Keys a schedule entry may carry for the run (app/runplan.py), `from:` entries included.
 RUN_ENTRY_KEYS = ("per", "stepping", "warmup_epochs", "steps")
-FROM_KEYS = ("from", "base_lr", "metric", "label", *RUN_ENTRY_KEYS)
+FROM_KEYS = ("from", "base_lr", "metric", "label", "dialect", *RUN_ENTRY_KEYS)
 
 
 @dataclass
@@ -109,6 +109,7 @@ def build_all(mappings: Sequence[Any], steps: int, source: str, base_lr: Any = N
         if line:
             where = f"{source}:{line}: schedule {i + 1}"
         try:
+            mapping = from_trainer(mapping, where, source)
             mapping = from_framework(mapping, base_lr, where)
             horizon = steps
             if prepare is not None:  # the run's say: per epoch, warmup ratio (app/runplan.py)
@@ -118,6 +119,37 @@ def build_all(mappings: Sequence[Any], steps: int, source: str, base_lr: Any = N
             raise ConfigError(str(exc)) from None
     unique_labels(schedules)
     return schedules
+
+
+def from_trainer(item: Any, where: str, source: str) -> Any:
+    """A training config (a file, relative to the YAML file or the working directory, or
+    `megatron:--flags`), as a string or a `from:` mapping, as an lrsched mapping; others unchanged."""
+    from ..trainers import is_trainer_source, read
+
+    text = item.get("from") if isinstance(item, Mapping) else item
+    if not isinstance(text, str):
+        return item
+    folder = Path(source).parent if Path(source).is_file() else None
+    nearby = str(folder / text) if folder is not None else text
+    extra = dict(item) if isinstance(item, Mapping) else {}
+    if not is_trainer_source(text):
+        if not is_trainer_source(nearby):
+            if "dialect" in extra:
+                raise SpecError(f"{where}: 'dialect' names the dialect of a training config, and "
+                                f"{format_value(text)} is not a file")
+            return item
+        text = nearby
+    for key in extra:
+        if key not in FROM_KEYS or key == "metric":
+            hint = did_you_mean(key, FROM_KEYS) or "; a training config takes: from, base_lr, label, dialect"
+            raise SpecError(f"{where}: unknown key {format_value(key)}{hint}")
+    try:
+        mapping = dict(read(text, extra.get("dialect"), overrides={"base_lr": extra.get("base_lr")}).schedule)
+    except SpecError as exc:
+        raise SpecError(f"{where}: {exc}") from None
+    if "label" in extra:
+        mapping["label"] = extra["label"]
+    return mapping
 
 
 def from_framework(item: Any, base_lr: Any, where: str) -> Any:

@@ -1,0 +1,140 @@
+"""Hugging Face `TrainingArguments` as JSON or YAML (the keys of `to_json_string()`, and the YAML
+files of TRL/axolotl-style launchers).
+
+The Trainer builds `get_scheduler(lr_scheduler_type, optimizer, num_warmup_steps=
+args.get_warmup_steps(N), num_training_steps=N, scheduler_specific_kwargs=lr_scheduler_kwargs)`
+(transformers/trainer.py, training_args.py) with N = max_steps when it is positive; the result is
+read through lrsched's `hf:` framework, whose translations are proved against transformers.
+`get_warmup_steps` (5.x): `int(warmup_steps)` if warmup_steps >= 1, else `ceil(N * warmup_steps)`;
+a 4.x file may carry `warmup_ratio` (5.x rejects it): `warmup_steps` if > 0, else
+`ceil(N * warmup_ratio)`.
+"""
+from __future__ import annotations
+
+import json
+import math
+from typing import Any, Mapping
+
+from .base import Content, Dialect, Reading, fail, translated, unsupported
+
+#: TrainingArguments' own keys (with their defaults in transformers 5.x), and the launcher spellings.
+DEFAULTS = {"learning_rate": 5e-5, "lr_scheduler_type": "linear", "lr_scheduler_kwargs": None, "warmup_steps": 0,
+            "num_train_epochs": 3.0, "max_steps": -1, "per_device_train_batch_size": 8,
+            "gradient_accumulation_steps": 1, "warmup_ratio": 0.0}
+ALIASES = {"lr_scheduler": "lr_scheduler_type", "num_epochs": "num_train_epochs",
+           "micro_batch_size": "per_device_train_batch_size"}
+MARKERS = ("lr_scheduler_type", "lr_scheduler", "per_device_train_batch_size", "num_train_epochs", "output_dir",
+           "micro_batch_size")
+
+
+def _detect(content: Content) -> str | None:
+    data = content.mapping()
+    if not isinstance(data, Mapping):
+        return "not a JSON or YAML mapping"
+    if "learning_rate" in data or any(key in data for key in MARKERS[:3]):
+        return None
+    return "no learning_rate, lr_scheduler_type or per_device_train_batch_size"
+
+
+def _value(content: Content, data: Mapping, key: str, kind: type) -> Any:
+    """A key as the argument parser reads it: numbers written as text ("5e-5") are numbers."""
+    for spelling in (key, *(alias for alias, name in ALIASES.items() if name == key)):
+        if spelling in data:
+            value = data[spelling]
+            break
+    else:
+        return DEFAULTS[key]
+    if value is None:
+        return DEFAULTS[key]
+    if kind is str:
+        if not isinstance(value, str):
+            raise fail(content, f"{key} must be text (received {value!r})")
+        return value
+    try:
+        if isinstance(value, bool):
+            raise ValueError
+        number = float(value)
+    except (TypeError, ValueError):
+        raise fail(content, f"{key} must be a number (received {value!r})") from None
+    if kind is int and not number.is_integer():
+        raise fail(content, f"{key} must be an integer (received {value!r})")
+    return int(number) if kind is int else number
+
+
+def _kwargs(content: Content, value: Any) -> dict:
+    if value in (None, "", {}):
+        return {}
+    if isinstance(value, str):  # the command line passes it as a JSON string
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            raise fail(content, f"lr_scheduler_kwargs must be a JSON mapping (received {value!r})") from None
+    if not isinstance(value, Mapping):
+        raise fail(content, "lr_scheduler_kwargs must be a mapping")
+    return dict(value)
+
+
+def _read(content: Content, overrides: Mapping[str, Any]) -> Reading:
+    from ..frameworks import HF_TYPES
+
+    data = content.data()
+    reading = Reading("hf-args", content.name, {}, run={"unit": "step"})
+    lr = _value(content, data, "learning_rate", float)
+    reading.put("base_lr", lr, "learning_rate" if "learning_rate" in data else "the default learning_rate")
+    kind = _value(content, data, "lr_scheduler_type", str)
+    if kind not in HF_TYPES:
+        raise unsupported(content, "lr_scheduler_type", kind, tuple(HF_TYPES))
+    reading.put("batch_size", _value(content, data, "per_device_train_batch_size", int), "per_device_train_batch_size")
+    reading.put("grad_accum", _value(content, data, "gradient_accumulation_steps", int), "gradient_accumulation_steps")
+    total = _total(content, data, reading)
+    warmup = _warmup(content, data, reading, total)
+    arguments = [f"num_warmup_steps={warmup}", f"num_training_steps={total}"]
+    arguments += [f"{key}={value!r}" for key, value in _kwargs(content, data.get("lr_scheduler_kwargs")).items()]
+    text = f"hf:{kind}({', '.join(arguments)})"
+    mapping = translated(content, text, overrides.get("base_lr") or lr, "the Trainer")
+    mapping["label"] = f"hf-args:{kind}"
+    reading.schedule = mapping
+    return reading
+
+
+def _total(content: Content, data: Mapping, reading: Reading) -> int:
+    steps = _value(content, data, "max_steps", int)
+    if steps > 0:
+        reading.put("max_steps", steps, "max_steps")
+        reading.put("steps", steps, "max_steps")
+        return steps
+    raise fail(content, f"max_steps is {steps}, so the Trainer derives the run from num_train_epochs "
+                        f"({_value(content, data, 'num_train_epochs', float)}) x the updates per epoch, which "
+                        "needs the dataset size; set max_steps")
+
+
+def _warmup(content: Content, data: Mapping, reading: Reading, total: int) -> int:
+    steps = _value(content, data, "warmup_steps", float)
+    if "warmup_ratio" in data:  # transformers 4.x: warmup_steps wins when positive
+        ratio = _value(content, data, "warmup_ratio", float) or 0.0
+        reading.notes.append("warmup_ratio is a transformers 4.x key (5.x rejects it): read as 4.x does, "
+                             "warmup_steps if > 0, else ceil(max_steps x warmup_ratio)")
+        if steps > 0:
+            return int(steps)
+        reading.put("warmup_ratio", ratio, "warmup_ratio")
+        return math.ceil(total * ratio)
+    if steps < 0:
+        raise fail(content, f"warmup_steps must be >= 0 (received {steps!r})")
+    if steps >= 1:
+        return int(steps)
+    if steps > 0:
+        reading.put("warmup_ratio", steps, "warmup_steps (a float below 1 is a ratio)")
+    return math.ceil(total * steps)
+
+
+DIALECT = Dialect(
+    name="hf-args",
+    summary="Hugging Face TrainingArguments as JSON or YAML (also TRL/axolotl launcher files)",
+    detect=_detect,
+    read=_read,
+    reads=("learning_rate", "lr_scheduler_type (lr_scheduler)", "lr_scheduler_kwargs",
+           "warmup_steps (a float below 1 is a ratio)", "warmup_ratio (4.x)", "max_steps",
+           "num_train_epochs (num_epochs)", "per_device_train_batch_size (micro_batch_size)",
+           "gradient_accumulation_steps"),
+    ignores=("every other TrainingArguments key (output_dir, logging, saving, evaluation, optimizer betas)",),
+)
