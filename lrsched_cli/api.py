@@ -137,10 +137,16 @@ Row(step=89, lr=0.001)]
              dpi: int = 100, **zoom: Any) -> Figure:
         """A matplotlib Figure of the curve (Jupyter displays it; `fig.savefig(...)` writes it).
 
+        `zoom`: `xlim=(a, b)` and `ylim=(a, b)` (None for a side as drawn), `inset="warmup"` (a
+        magnified warmup, for warmups under 2% of the run).
+
         >>> import lrsched_cli as lr
         >>> fig = lr.schedule("cosine", max_lr=0.1, warmup_steps=5, steps=100).plot(log_y=True)
         >>> type(fig).__name__
         'Figure'
+        >>> fig = lr.schedule("cosine", max_lr=0.1, warmup_steps=50, steps=100_000).plot(inset="warmup")
+        >>> fig.axes[0].child_axes[0].get_xlim() == (0, 76)   # the warmup, magnified
+        True
         """
         return plot([self], steps, log_y=log_y, title=title, dpi=dpi, **zoom)
 
@@ -273,8 +279,8 @@ def plot(schedules: list[LRSchedule], steps: int | None = None, *, log_y: bool =
     if not schedules:
         raise UsageError("nothing to plot: no schedules")
     count = max(s.steps for s in schedules) if steps is None else _count(steps)
-    series = [Series(s.label, s.values(count), s._schedule.marks(count), jumps=s._schedule.kind.jumps)
-              for s in schedules]
+    series = [Series(s.label, s.values(count), s._schedule.marks(count), jumps=s._schedule.kind.jumps,
+                     warmup=s._schedule.params["warmup_steps"]) for s in schedules]
     unit = schedules[0].unit
     return build_figure(series, unit=unit, log_y=log_y, title=title, dpi=dpi, layout=layout, **zoom)
 
