@@ -117,7 +117,9 @@ def _write_page(req: Any, series: list, path: str, layout: str, log_y: bool, sho
 kind_group("plot", "Draw the curve as PNG or SVG (default folder plots/), or in the terminal.",
            ["lrsched plot cosine --max-lr 0.1",
             "lrsched plot step --max-lr 0.1 --step-size 30 -o plots/step.svg --log-y",
-            "lrsched plot --spec cosine:max_lr=0.1 --spec step:max_lr=0.1,step_size=30 --terminal"],
+            "lrsched plot --spec cosine:max_lr=0.1 --spec step:max_lr=0.1,step_size=30 --terminal",
+            "lrsched plot cosine --max-lr 0.1 --warmup-steps 500 --steps 100000 -o schedule.html",
+            "lrsched plot cosine --max-lr 0.1 --warmup-steps 500 --steps 100000 --inset warmup --xlim 0:50000"],
            PLOT_OPTIONS, _plot)
 
 
