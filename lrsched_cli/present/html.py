@@ -38,7 +38,7 @@ from ..io.files import atomic_write
 PAGE_SUFFIXES = (".html",)
 #: Most values (summed over the series) a page holds: every one is stored exactly.
 MAX_VALUES = 10_000_000
-#: Colours of the curves, as in the PNG (plot.PALETTE).
+#: The folder of the vendored uPlot (minified script, style and licence).
 _VENDOR = "vendor"
 
 
