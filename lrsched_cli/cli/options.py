@@ -98,8 +98,8 @@ TABLE_OPTIONS = [*RUN_OPTIONS, EVERY, CHART, ALLOW_IMPORT, NO_LINT]
 
 # -- figures: plot and compare ----------------------------------------------------------------
 
-PLOT_OUTPUT = option("output", ["--output", "-o"], "image to write, .png or .svg "
-                     "[default: plots/<name>.png]", metavar="PATH")
+PLOT_OUTPUT = option("output", ["--output", "-o"], "image to write, .png or .svg, or .html for an "
+                     "interactive page [default: plots/<name>.png]", metavar="PATH")
 LOG_Y = option("log_y", ["--log-y"], "logarithmic learning-rate axis", kind=bool, default=False)
 TITLE = option("title", ["--title"], "figure title [default: the config's title]", metavar="TEXT")
 DPI = option("dpi", ["--dpi"], "resolution of a PNG, 10 to 1000 [default: 150]", metavar="INT")
@@ -109,7 +109,13 @@ TERMINAL = option("terminal", ["--terminal"], "draw the curve in the terminal in
 LAYOUT = option("layout", ["--layout"], "overlay (one axes) or grid (small multiples) [default: overlay]",
                 metavar="overlay|grid")
 CSV = option("csv", ["--csv"], "also write the values as CSV", metavar="PATH")
-FIGURE_OPTIONS = [PLOT_OUTPUT, LOG_Y, TITLE, DPI, SHOW, TERMINAL, LAYOUT]
+XLIM = option("xlim", ["--xlim"], "show only steps A to B, e.g. 0:500 (either side may be left out)",
+              metavar="A:B")
+YLIM = option("ylim", ["--ylim"], "learning-rate axis from A to B, e.g. 0:0.01", metavar="A:B")
+INSET = option("inset", ["--inset"], "warmup: magnify a warmup shorter than 2% of the run in an inset",
+               metavar="warmup")
+ZOOM_OPTIONS = [XLIM, YLIM, INSET]
+FIGURE_OPTIONS = [PLOT_OUTPUT, LOG_Y, TITLE, DPI, SHOW, TERMINAL, LAYOUT, *ZOOM_OPTIONS]
 PLOT_OPTIONS = [*RUN_OPTIONS, *FIGURE_OPTIONS, ALLOW_IMPORT, NO_LINT]
 AS = option("as_", ["--as"], "evaluate one intent as each framework's users would write it, and show "
             "where and why the frameworks disagree", metavar=",".join(COMPARE_TARGETS))
@@ -149,6 +155,20 @@ def choice_option(text: str | None, flag: str, choices: tuple[str, ...], default
         raise UsageError(f"{flag} must be one of: {', '.join(choices)} (received {text!r})"
                          f"{did_you_mean(text, choices)}")
     return text
+
+
+def range_option(text: str | None, flag: str) -> tuple[float | None, float | None] | None:
+    """`A:B` as two numbers, either side empty for "as drawn"; None when not given."""
+    if text is None:
+        return None
+    low, sep, high = text.partition(":")
+    try:
+        if not sep or not text.isascii() or "_" in text or not (low.strip() or high.strip()):
+            raise ValueError(text)
+        values = tuple(float(part) if part.strip() else None for part in (low, high))
+    except ValueError:
+        raise UsageError(f"{flag} must be A:B, two numbers such as 0:500 (received {text!r})") from None
+    return values
 
 
 def output_path(value: str | None, default: str | None, option: str = "--output") -> str | None:

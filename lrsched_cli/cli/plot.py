@@ -6,21 +6,25 @@ from typing import Annotated, Any
 
 import typer
 
+from ..errors import UsageError
 from .base import app, examples, out, say
 from .kinds import kind_group
 from .lint import lint_after
-from .options import COMPARE_OPTIONS, COMPARE_TARGETS, PLOT_OPTIONS, choice_option, int_option, output_path, run_flags
+from .options import (COMPARE_OPTIONS, COMPARE_TARGETS, PLOT_OPTIONS, choice_option, int_option, output_path,
+                      range_option, run_flags)
 
 
 def _plot(*, output: str | None, log_y: bool, dpi: str | None, show: bool, terminal: bool,
-          layout: str | None, csv: str | None = None, summary: bool = False, no_lint: bool = False,
-          diff: bool = False, **values: Any) -> None:
+          layout: str | None, xlim: str | None = None, ylim: str | None = None, inset: str | None = None,
+          csv: str | None = None, summary: bool = False, no_lint: bool = False, diff: bool = False,
+          **values: Any) -> None:
     from ..app.gather import gather
 
     from .export import refuse_inputs_as_outputs
 
     flags = run_flags(values)
     options = _figure_options(output, csv, dpi, layout, terminal)
+    zoom = _zoom_options(xlim, ylim, inset, output, dpi, terminal)
     req = gather(flags=flags, **values)
     for line in req.messages:  # what a training config said, and where each number came from
         say(line)
@@ -29,13 +33,14 @@ def _plot(*, output: str | None, log_y: bool, dpi: str | None, show: bool, termi
         from .run import report_run
 
         report_run(req, to_stdout=False)
-    _draw(req, *options, log_y=log_y, show=show, terminal=terminal, summary=summary, diff=diff)
+    _draw(req, *options, log_y=log_y, show=show, terminal=terminal, summary=summary, diff=diff, zoom=zoom)
     lint_after(req, values, no_lint)
 
 
 def _figure_options(output: str | None, csv: str | None, dpi: str | None, layout: str | None,
                     terminal: bool) -> tuple[str | None, str | None, int, str]:
     """Every option is checked before anything is written (--csv included)."""
+    from ..present.html import PAGE_SUFFIXES
     from ..present.plot import LAYOUTS, check_plot_path
 
     from .table import check_can_draw
@@ -45,13 +50,32 @@ def _figure_options(output: str | None, csv: str | None, dpi: str | None, layout
     if terminal:
         check_can_draw()
     elif output is not None:
-        check_plot_path(output)
+        check_plot_path(output, extra=PAGE_SUFFIXES)
     resolution = int_option(dpi, "--dpi", 10, 1000)
     return output, csv, resolution or 150, choice_option(layout, "--layout", LAYOUTS, "overlay")
 
 
+def _zoom_options(xlim: str | None, ylim: str | None, inset: str | None, output: str | None,
+                  dpi: str | None, terminal: bool) -> dict[str, Any]:
+    """--xlim, --ylim and --inset, checked; refused where they would be ignored."""
+    from ..present.html import is_page
+
+    zoom = {"xlim": range_option(xlim, "--xlim"), "ylim": range_option(ylim, "--ylim"),
+            "inset": None if inset is None else choice_option(inset, "--inset", ("warmup",), "warmup")}
+    given = [flag for flag, value in (("--xlim", xlim), ("--ylim", ylim), ("--inset", inset)) if value is not None]
+    if terminal and given:
+        raise UsageError(f"{given[0]} is for a .png, .svg or .html figure, not --terminal")
+    if is_page(output):
+        if inset is not None:
+            raise UsageError("--inset is for a .png or .svg; the page zooms (wheel or drag) instead")
+        if dpi is not None:
+            raise UsageError("--dpi is for a .png; the page is drawn at the screen's resolution")
+    return {key: value for key, value in zoom.items() if value is not None}
+
+
 def _draw(req: Any, output: str | None, csv: str | None, dpi: int, layout: str, *, log_y: bool,
-          show: bool = False, terminal: bool = False, summary: bool = False, diff: bool = False) -> None:
+          show: bool = False, terminal: bool = False, summary: bool = False, diff: bool = False,
+          zoom: dict[str, Any] | None = None) -> None:
     from .export import write_request
     from .table import terminal_chart
 
@@ -69,12 +93,19 @@ def _draw(req: Any, output: str | None, csv: str | None, dpi: int, layout: str, 
     if terminal:
         terminal_chart(req, log_y=log_y)
         return
+    from ..present.html import is_page
     from ..present.plot import Series, plot_file_name, save_figure
 
     path = output or f"plots/{plot_file_name(req.name)}.png"
-    series = [Series(s.label, c, req.marks(i), jumps=s.kind.jumps)
+    series = [Series(s.label, c, req.marks(i), jumps=s.kind.jumps, warmup=s.params["warmup_steps"])
               for i, (s, c) in enumerate(zip(req.schedules, req.columns))]
-    figure = {"unit": figure_unit(req), "log_y": log_y, "title": req.title, "dpi": dpi, "layout": layout}
+    if is_page(path):
+        if diff:
+            raise UsageError("--diff draws a .png or .svg; the page overlays its schedules")
+        _write_page(req, series, path, layout, log_y, show, zoom or {})
+        return
+    figure = {"unit": figure_unit(req), "log_y": log_y, "title": req.title, "dpi": dpi, "layout": layout,
+              **(zoom or {})}
     if diff:
         from ..present.plot import save_difference_figure
 
@@ -114,10 +145,25 @@ def check_diff(req: Any, terminal: bool, layout: str, show: bool) -> None:
         raise UsageError("--diff needs at least two schedules (the first is the reference)")
 
 
+def _write_page(req: Any, series: list, path: str, layout: str, log_y: bool, show: bool,
+                zoom: dict[str, Any]) -> None:
+    from ..present.html import save_page
+
+    if layout != "overlay":
+        raise UsageError("the page overlays its schedules (toggle them in its legend): leave out --layout grid")
+    saved = save_page(series, path, unit=req.unit, title=req.title, log_y=log_y,
+                      updates_per_epoch=getattr(req.run, "updates_per_epoch", None), **zoom)
+    say(f"wrote {saved}")
+    if show:
+        say("--show opens a window for an image: open the page in a browser instead")
+
+
 kind_group("plot", "Draw the curve as PNG or SVG (default folder plots/), or in the terminal.",
            ["lrsched plot cosine --max-lr 0.1",
             "lrsched plot step --max-lr 0.1 --step-size 30 -o plots/step.svg --log-y",
-            "lrsched plot --spec cosine:max_lr=0.1 --spec step:max_lr=0.1,step_size=30 --terminal"],
+            "lrsched plot --spec cosine:max_lr=0.1 --spec step:max_lr=0.1,step_size=30 --terminal",
+            "lrsched plot cosine --max-lr 0.1 --warmup-steps 500 --steps 100000 -o schedule.html",
+            "lrsched plot cosine --max-lr 0.1 --warmup-steps 500 --steps 100000 --inset warmup --xlim 0:50000"],
            PLOT_OPTIONS, _plot)
 
 
@@ -132,6 +178,7 @@ def compare(config: str, **values: Any) -> None:
 
 def _compare_as(intent_text: str, frameworks: str, *, output: str | None, csv: str | None, dpi: str | None,
                 layout: str | None, terminal: bool, log_y: bool, show: bool, allow_import: bool,
+                xlim: str | None = None, ylim: str | None = None, inset: str | None = None,
                 no_lint: bool = False, diff: bool = False, **values: Any) -> None:
     from ..app.compare_as import compare_as
     from ..core.pykind import allowed_imports
@@ -139,6 +186,7 @@ def _compare_as(intent_text: str, frameworks: str, *, output: str | None, csv: s
 
     flags = run_flags(values)
     options = _figure_options(output, csv, dpi, layout, terminal)
+    zoom = _zoom_options(xlim, ylim, inset, output, dpi, terminal)
     with allowed_imports(allow_import):
         req, chosen, rows = compare_as(intent_text, frameworks, flags)
     from .export import refuse_inputs_as_outputs
@@ -146,7 +194,7 @@ def _compare_as(intent_text: str, frameworks: str, *, output: str | None, csv: s
     config = intent_text if intent_text.endswith((".yaml", ".yml")) else None
     refuse_inputs_as_outputs(req, config, {"--output": options[0], "--csv": options[1]})
     out().print(differences_table(chosen, rows, req.unit))
-    _draw(req, *options, log_y=log_y, terminal=terminal, show=show, diff=diff)
+    _draw(req, *options, log_y=log_y, terminal=terminal, show=show, diff=diff, zoom=zoom)
     lint_after(req, {}, no_lint)
 
 

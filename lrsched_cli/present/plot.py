@@ -57,6 +57,7 @@ class Series:
     values: np.ndarray        # float64 lr(t) for t = 0..n-1
     marks: list[int] = field(default_factory=list)   # steps where phases/milestones/restarts fall
     jumps: bool = False  # piecewise constant: lr(t) holds from t to t+1, drawn as a staircase
+    warmup: int = 0      # steps of its warmup, for `inset="warmup"`
 
 
 PLOT_SUFFIXES = (".png", ".svg")
@@ -111,13 +112,14 @@ _RC: dict[str, Any] = {
 # -- paths and capabilities -------------------------------------------------------------------
 
 
-def check_plot_path(path: str | os.PathLike[str]) -> str:
-    """The image format for `path`: "png" or "svg" (suffix, any case); else `UsageError`."""
+def check_plot_path(path: str | os.PathLike[str], extra: tuple[str, ...] = ()) -> str:
+    """The image format for `path`: "png" or "svg" (suffix, any case), or one of the `extra`
+    suffixes the caller writes itself (the CLI's ".html"); else `UsageError`."""
     name = _display(path)
     suffix = Path(os.fspath(path)).suffix
-    if suffix.lower() in PLOT_SUFFIXES:
+    if suffix.lower() in PLOT_SUFFIXES + extra:
         return suffix.lower()[1:]
-    allowed = " or ".join(PLOT_SUFFIXES)
+    allowed = " or ".join(PLOT_SUFFIXES) + "".join(f", or {suffix}" for suffix in extra)
     if not suffix:
         raise UsageError(f"{name}: no file extension; use {allowed}")
     raise UsageError(f"{name}: unsupported format {suffix!r}; use {allowed}")
@@ -472,8 +474,10 @@ def _format_axes(ax: Axes, *, n: int, bottom: float, top: float, log: bool) -> N
 
 
 def _draw_series(ax: Axes, s: Series, y: np.ndarray, style: dict[str, Any], columns: int,
-                 reduce: bool) -> None:
-    x, y_drawn = reduce_points(y, columns) if reduce else (np.arange(y.size), y)
+                 reduce: bool, window: tuple[int, int] | None = None) -> None:
+    lo, hi = window or (0, y.size)   # a zoomed x range: its points, reduced for its own width
+    x, y_drawn = reduce_points(y[lo:hi], columns) if reduce else (np.arange(hi - lo), y[lo:hi])
+    x = x + lo
     line_kw: dict[str, Any] = {"linewidth": LINE_WIDTH, "label": _text(s.label), "zorder": 2.5,
                                **style}
     if y.size == 1:
@@ -587,7 +591,7 @@ def add_run_axes(ax: Any, unit: str) -> None:
 
 def _populate(fig: Figure, series: Sequence[Series], *, unit: str, log_y: bool,
               title: str | None, dpi: float, layout: str, reduce: bool = True,
-              detail: float = 1.0, freeze_layout: bool = False) -> None:
+              detail: float = 1.0, freeze_layout: bool = False, zoom: Zoom | None = None) -> None:
     """Draw `series` into an empty `fig` (sized by `_figure_size`)."""
     n_series = len(series)
     _, nrows, ncols = _figure_size(n_series, layout, title)
@@ -606,24 +610,28 @@ def _populate(fig: Figure, series: Sequence[Series], *, unit: str, log_y: bool,
     if layout == "overlay":
         ax = fig.add_subplot()
         for i, (s, y) in enumerate(zip(series, data)):
-            _draw_series(ax, s, y, _style(i), columns, reduce)
+            _draw_series(ax, s, y, _style(i), columns, reduce, _window(zoom, y.size))
         bottom, top, log = _y_limits([line.get_ydata() for line in ax.get_lines()], logs[0])
         _format_axes(ax, n=n, bottom=bottom, top=top, log=log)
+        _apply_limits(ax, zoom)
         ax.set_xlabel(_text(unit))
         add_run_axes(ax, unit)
         ax.set_ylabel("learning rate")
         if title:
             ax.set_title(_text(title))
         _place_legend(fig, ax, [_text(s.label) for s in series],
-                      inside=n_series <= LEGEND_INSIDE_MAX, freeze=freeze_layout)
+                      inside=n_series <= LEGEND_INSIDE_MAX, freeze=freeze_layout and not (zoom and zoom.inset))
+        if zoom is not None and zoom.inset is not None:
+            _draw_inset(fig, ax, series, data, zoom.inset, logs[0], columns, reduce, unit)
         return
 
     axes = fig.subplots(nrows, ncols, sharex=True, squeeze=False)
     for i, (s, y) in enumerate(zip(series, data)):
         ax = axes.flat[i]
-        _draw_series(ax, s, y, _style(i), columns, reduce)
+        _draw_series(ax, s, y, _style(i), columns, reduce, _window(zoom, y.size))
         bottom, top, log = _y_limits([ax.get_lines()[0].get_ydata()], logs[i])
         _format_axes(ax, n=n, bottom=bottom, top=top, log=log)
+        _apply_limits(ax, zoom)
         if i < ncols:
             add_run_axes(ax, unit)
         ax.set_title(_text(s.label), fontsize=10)
@@ -643,11 +651,15 @@ def _populate(fig: Figure, series: Sequence[Series], *, unit: str, log_y: bool,
 
 def build_figure(series: Sequence[Series], *, unit: str = "epoch", log_y: bool = False,
                  title: str | None = None, dpi: int = 150, layout: str = "overlay",
-                 reduce: bool = True) -> Figure:
+                 reduce: bool = True, xlim: Limits | None = None, ylim: Limits | None = None,
+                 inset: str | tuple[int, int] | None = None) -> Figure:
     """The matplotlib Figure (with an Agg canvas) that `save_figure` renders.
 
     `reduce=False` draws every point (slow for long series; for comparisons in tests).
+    `xlim`, `ylim`: (low, high), either may be None (the data's); `inset`: a step range (or
+    "warmup", from the series' `warmup`) drawn magnified inside an overlay (see `zoom_of`).
     """
+    zoom = zoom_of(series, xlim, ylim, inset, layout, log_y)
     _check_args(series, layout, dpi)
     check_figure_cost(series, layout, dpi, title)
     mpl = _import_matplotlib()
@@ -660,7 +672,7 @@ def build_figure(series: Sequence[Series], *, unit: str = "epoch", log_y: bool =
         fig = Figure(figsize=figsize, dpi=dpi, layout="constrained")
         FigureCanvasAgg(fig)
         _populate(fig, series, unit=unit, log_y=log_y, title=title, dpi=dpi, layout=layout,
-                  reduce=reduce, freeze_layout=True)
+                  reduce=reduce, freeze_layout=True, zoom=zoom)
         _freeze_layout(fig)
     return fig
 
@@ -679,7 +691,7 @@ def render(fig: Figure, fmt: str, dpi: int) -> bytes:
 
 def save_figure(series: list[Series], path: str | os.PathLike[str], *, unit: str = "epoch",
                 log_y: bool = False, title: str | None = None, dpi: int = 150,
-                layout: str = "overlay", show: bool = False) -> Path:
+                layout: str = "overlay", show: bool = False, **zoom: Any) -> Path:
     """Draw `series` into `path` (.png or .svg), atomically; create a missing parent folder.
 
     `layout`: "overlay" (one axes, a legend) or "grid" (one axes per series, shared x).
@@ -694,16 +706,17 @@ def save_figure(series: list[Series], path: str | os.PathLike[str], *, unit: str
         warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
         # Many long labels can still leave the axes no room: the figure is drawn all the same.
         warnings.filterwarnings("ignore", message="constrained_layout not applied", category=UserWarning)
-        fig = build_figure(series, unit=unit, log_y=log_y, title=title, dpi=dpi, layout=layout)
+        fig = build_figure(series, unit=unit, log_y=log_y, title=title, dpi=dpi, layout=layout, **zoom)
         data = render(fig, fmt, dpi)
     result = atomic_write(path, data, ensure_parent=True)
     if show and can_show():
-        _show(series, unit=unit, log_y=log_y, title=title, layout=layout)
+        _show(series, unit=unit, log_y=log_y, title=title, layout=layout,
+              zoom=zoom_of(series, layout=layout, log_y=log_y, **zoom))
     return result
 
 
 def _show(series: Sequence[Series], *, unit: str, log_y: bool, title: str | None,
-          layout: str) -> None:
+          layout: str, zoom: Zoom | None = None) -> None:
     """Open the same plot in a pyplot window (more detail, for zooming); blocks until closed.
     Where no window can open (the backend cannot load or draws none), say so and return."""
     mpl = _import_matplotlib()
@@ -725,7 +738,7 @@ def _show(series: Sequence[Series], *, unit: str, log_y: bool, title: str | None
         fig = plt.figure(figsize=figsize, layout="constrained")
         try:
             _populate(fig, series, unit=unit, log_y=log_y, title=title, dpi=fig.dpi,
-                      layout=layout, detail=4.0)
+                      layout=layout, detail=4.0, zoom=zoom)
             plt.show()
         finally:
             plt.close(fig)
@@ -789,3 +802,125 @@ def _draw_panel(ax: Axes, series: Sequence[Series], columns: int, log_y: bool, s
         _draw_series(ax, s, _prepared(s.values, log), _style(i), columns, True)
     bottom, top, log = _y_limits([line.get_ydata() for line in ax.get_lines()], log)
     _format_axes(ax, n=max(s.values.size for s in series), bottom=bottom, top=top, log=log)
+
+
+# -- zoom: --xlim, --ylim and --inset warmup ------------------------------------------------------
+
+Limits = tuple[float | None, float | None]
+#: `inset="warmup"` magnifies warmups shorter than this fraction of the run (longer ones show).
+INSET_MAX_FRACTION = 0.02
+#: Where an inset may go (axes fraction: left, bottom, width, height), in the order tried.
+_INSET_SPOTS = ((0.06, 0.08, 0.36, 0.42), (0.58, 0.50, 0.36, 0.42), (0.58, 0.08, 0.36, 0.42),
+                (0.06, 0.50, 0.36, 0.42), (0.32, 0.29, 0.36, 0.42))
+
+
+@dataclass(frozen=True)
+class Zoom:
+    """What a figure shows of its series: the x and y ranges, and a magnified step range."""
+    xlim: Limits | None = None
+    ylim: Limits | None = None
+    inset: tuple[int, int] | None = None
+
+
+def zoom_of(series: Sequence[Series], xlim: Limits | None = None, ylim: Limits | None = None,
+            inset: str | tuple[int, int] | None = None, layout: str = "overlay",
+            log_y: bool = False) -> Zoom | None:
+    """Check the zoom options against the series; None when there is nothing to zoom."""
+    if xlim is None and ylim is None and inset is None:
+        return None
+    n = max((int(np.size(s.values)) for s in series), default=0)
+    for name, limits in (("xlim", xlim), ("ylim", ylim)):
+        if limits is not None:
+            _check_limits(name, limits, log_y and name == "ylim")
+    if xlim is not None and (xlim[0] or 0) > n - 1:
+        raise UsageError(f"xlim starts at {xlim[0]:g}, after the last step ({n - 1})")
+    if inset is not None:
+        if layout != "overlay":
+            raise UsageError("an inset is drawn inside an overlay: use --layout overlay")
+        inset = warmup_inset(series) if inset == "warmup" else tuple(inset)
+    return Zoom(xlim, ylim, inset)
+
+
+def _check_limits(name: str, limits: Limits, log: bool) -> None:
+    low, high = limits
+    for value in limits:
+        if value is not None and not math.isfinite(value):
+            raise UsageError(f"{name} must be finite numbers (received {value!r})")
+        if value is not None and log and value <= 0:
+            raise UsageError(f"{name} on a log axis must be > 0 (received {value:g})")
+    if low is not None and high is not None and not low < high:
+        raise UsageError(f"{name} must be LOW:HIGH with LOW < HIGH (received {low:g}:{high:g})")
+
+
+def warmup_inset(series: Sequence[Series]) -> tuple[int, int]:
+    """The steps an inset of the warmup shows: 0 to half as far again as the longest warmup.
+    Refused when no series has a warmup, or when it is 2% of the run or more (it shows as is)."""
+    warmup = max((s.warmup for s in series), default=0)
+    n = max(int(np.size(s.values)) for s in series)
+    if warmup <= 0:
+        raise UsageError("--inset warmup: no schedule has a warmup (warmup_steps)")
+    if warmup >= INSET_MAX_FRACTION * n:
+        raise UsageError(f"--inset warmup: the warmup ({warmup} steps) is {100 * warmup / n:.3g}% of the "
+                         f"{n} steps, visible as it is; an inset is for warmups under "
+                         f"{100 * INSET_MAX_FRACTION:g}% (use --xlim 0:{min(2 * warmup, n - 1)} to zoom)")
+    return 0, min(n - 1, math.ceil(1.5 * warmup) + 1)
+
+
+def _window(zoom: Zoom | None, n: int) -> tuple[int, int] | None:
+    """The slice of steps drawn for an x range: its steps and one more on each side, so the
+    lines reach the edges; reduced for the axes' width like a whole series."""
+    if zoom is None or zoom.xlim is None:
+        return None
+    low, high = zoom.xlim
+    lo = 0 if low is None else max(0, math.floor(low) - 1)
+    hi = n if high is None else min(n, math.ceil(high) + 2)
+    return lo, max(hi, lo + 1)
+
+
+def _apply_limits(ax: Axes, zoom: Zoom | None) -> None:
+    if zoom is None:
+        return
+    if zoom.xlim is not None:
+        ax.set_xlim(*zoom.xlim)    # None keeps that side as drawn
+    if zoom.ylim is not None:
+        ax.set_ylim(*zoom.ylim)
+
+
+def _draw_inset(fig: Figure, ax: Axes, series: Sequence[Series], data: Sequence[np.ndarray],
+                steps: tuple[int, int], log: bool, columns: int, reduce: bool, unit: str) -> None:
+    """The series over `steps`, magnified in a corner that covers no curve and no legend."""
+    lo, hi = steps
+    inset = ax.inset_axes(_inset_spot(fig, ax))
+    for i, (s, y) in enumerate(zip(series, data)):
+        _draw_series(inset, s, y, _style(i), columns // 3, reduce, (lo, min(hi + 1, y.size)))
+    bottom, top, log = _y_limits([line.get_ydata() for line in inset.get_lines()], log)
+    _format_axes(inset, n=hi + 1, bottom=bottom, top=top, log=log)
+    inset.set_xlim(lo, hi)
+    inset.tick_params(labelsize=7, length=2)
+    inset.spines[["top", "right"]].set_visible(True)
+    inset.set_title(f"{_text(unit)} {lo} to {hi}", fontsize=8)
+    ax.indicate_inset_zoom(inset, edgecolor="0.45", alpha=0.6)
+
+
+def _inset_spot(fig: Figure, ax: Axes) -> tuple[float, float, float, float]:
+    """The first of `_INSET_SPOTS` that no drawn curve or legend crosses, else the first."""
+    from matplotlib.transforms import Bbox
+
+    try:
+        renderer = fig.canvas.get_renderer()
+        engine = fig.get_layout_engine()
+        if engine is not None:
+            engine.execute(fig)
+    except (AttributeError, TypeError):
+        return _INSET_SPOTS[0]
+    paths = [line.get_transform().transform_path(line.get_path()) for line in ax.get_lines()]
+    legend = ax.get_legend()
+    taken = legend.get_window_extent(renderer) if legend is not None else None
+    for spot in _INSET_SPOTS:
+        left, bottom, width, height = spot
+        box = Bbox.from_bounds(left, bottom - 0.08, width, height + 0.16).transformed(ax.transAxes)
+        if taken is not None and box.overlaps(taken):
+            continue
+        if not any(path.intersects_bbox(box, filled=False) for path in paths):
+            return spot
+    return _INSET_SPOTS[0]
