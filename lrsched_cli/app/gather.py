@@ -13,7 +13,7 @@ class Request:
     """The schedules a command was asked for, evaluated over the run."""
 
     def __init__(self, schedules: list, run: RunSettings, name: str) -> None:
-        from ..core.engine import check_steps, evaluate
+        from ..core.engine import check_steps, evaluate_series
 
         for schedule in schedules:
             if has_lone_surrogate(schedule.label):
@@ -21,7 +21,9 @@ class Request:
                                  f"{schedule.label!r}; an undecodable byte)")
         check_steps(run.steps, len(schedules))
         self.schedules, self.run, self.name = schedules, run, name
-        self.columns = [evaluate(s, run.steps) for s in schedules]
+        # Every hyperparameter of each schedule ("lr" first: the columns), core.engine.evaluate_series.
+        self.series = [evaluate_series(s, run.steps) for s in schedules]
+        self.columns = [values["lr"] for values in self.series]
 
     @property
     def steps(self) -> int:

@@ -21,7 +21,7 @@ def _export(*, fmt: str | None, output: str | None, to: str | None = None, **val
     if to is not None:
         write_snippets(req, to, path)
         return
-    write_values(req.schedules, req.columns, req.unit, fmt, path)
+    write_values(req.schedules, req.columns, req.unit, fmt, path, series=req.series)
 
 
 def check_format(path: str, fmt: str | None) -> str:
@@ -46,19 +46,21 @@ def write_snippets(req: Any, to: str, path: str) -> None:
     say(f"wrote {to} code for {len(req.schedules)} schedule(s) to {path}")
 
 
-def write_values(schedules: list, columns: list, unit: str, fmt: str, output: str) -> None:
-    """Write the values in `fmt` to a file, whole or not at all, or to stdout ('-')."""
+def write_values(schedules: list, columns: list, unit: str, fmt: str, output: str,
+                 series: list | None = None) -> None:
+    """Write the values in `fmt` to a file, whole or not at all, or to stdout ('-'); with
+    `series` (each schedule's evaluate_series) a column per series and parameter group."""
     from ..io.output import WRITERS
 
     writer = WRITERS[fmt]
     if output == "-":
-        to_stdout(lambda stream: writer(stream, unit, schedules, columns))
+        to_stdout(lambda stream: writer(stream, unit, schedules, columns, series))
         return
     from ..io.files import _display, _reason, atomic_writer
 
     try:
         with atomic_writer(output, "w") as stream:
-            writer(stream, unit, schedules, columns)
+            writer(stream, unit, schedules, columns, series)
     except OSError as exc:  # a full disk midway: the temporary file is already gone
         raise OutputError(f"{_display(output)}: cannot write: {_reason(exc)}") from None
     say(f"wrote {len(columns[0])} {unit}s x {len(columns)} schedule{'s' if len(columns) != 1 else ''} "

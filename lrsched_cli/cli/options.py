@@ -86,7 +86,10 @@ TERMINAL = option("terminal", ["--terminal"], "draw the curve in the terminal in
 LAYOUT = option("layout", ["--layout"], "overlay (one axes) or grid (small multiples) [default: overlay]",
                 metavar="overlay|grid")
 CSV = option("csv", ["--csv"], "also write the values as CSV", metavar="PATH")
-FIGURE_OPTIONS = [PLOT_OUTPUT, LOG_Y, TITLE, DPI, SHOW, TERMINAL, LAYOUT]
+PANELS = option("panels", ["--panels"], "stacked panels to draw, from: lr, momentum, weight_decay "
+                "(e.g. lr,momentum) [default: lr, and a panel for each series a schedule has]",
+                metavar="lr,momentum,...")
+FIGURE_OPTIONS = [PLOT_OUTPUT, LOG_Y, TITLE, DPI, SHOW, TERMINAL, LAYOUT, PANELS]
 PLOT_OPTIONS = [*RUN_OPTIONS, *FIGURE_OPTIONS, ALLOW_IMPORT]
 AS = option("as_", ["--as"], "evaluate one intent as each framework's users would write it, and show "
             "where and why the frameworks disagree", metavar=",".join(COMPARE_TARGETS))

@@ -6,22 +6,72 @@ from typing import Annotated, Any
 
 import typer
 
+from ..errors import UsageError
 from .base import app, examples, out, say
 from .kinds import kind_group
 from .options import COMPARE_OPTIONS, COMPARE_TARGETS, PLOT_OPTIONS, choice_option, int_option, output_path, run_flags
 
 
 def _plot(*, output: str | None, log_y: bool, dpi: str | None, show: bool, terminal: bool,
-          layout: str | None, csv: str | None = None, summary: bool = False, **values: Any) -> None:
+          layout: str | None, csv: str | None = None, summary: bool = False, panels: str | None = None,
+          **values: Any) -> None:
     from ..app.gather import gather
 
     from .export import refuse_inputs_as_outputs
 
     flags = run_flags(values)
     options = _figure_options(output, csv, dpi, layout, terminal)
+    chosen = _panel_names(panels, options[3], terminal)
     req = gather(flags=flags, **values)
     refuse_inputs_as_outputs(req, values.get("config"), {"--output": options[0], "--csv": options[1]})
-    _draw(req, *options, log_y=log_y, show=show, terminal=terminal, summary=summary)
+    _draw(req, *options, log_y=log_y, show=show, terminal=terminal, summary=summary, panels=chosen)
+
+
+def _panel_names(text: str | None, layout: str, terminal: bool) -> list[str] | None:
+    """The panels --panels asks for, checked (None: the default, lr and each series drawn)."""
+    from ..core.registry import PANELS, did_you_mean
+
+    if text is None:
+        return None
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    for name in names:
+        if name not in PANELS:
+            raise UsageError(f"--panels: unknown panel {name!r}; the panels are {', '.join(PANELS)}"
+                             f"{did_you_mean(name, PANELS)}")
+    if not names or len(set(names)) != len(names):
+        raise UsageError(f"--panels must name each panel once, from: {', '.join(PANELS)} (received {text!r})")
+    if names != ["lr"] and (terminal or layout == "grid"):
+        raise UsageError(f"--panels {text} draws stacked panels in an image; "
+                         f"{'--terminal' if terminal else '--layout grid'} draws the learning rate alone")
+    return names
+
+
+def panel_series(req: Any, names: list[str] | None) -> list[tuple[str, list, list[int]]]:
+    """(y label, curves, colour indices) per panel: the LR's (one curve per parameter group), then
+    each series' panel in SERIES order, by default every panel some schedule has a series for.
+    A schedule's series take the colour of its (first) LR curve."""
+    from ..core.registry import SERIES
+    from ..present.plot import Series
+
+    curves: dict[str, tuple[list, list[int]]] = {"lr": ([], [])}
+    for schedule, values in zip(req.schedules, req.series):
+        marks, colour = schedule.marks(req.steps), len(curves["lr"][0])
+        groups = [key for key in values if key.startswith("lr[")]
+        for key in groups or ["lr"]:
+            curves["lr"][1].append(len(curves["lr"][0]))
+            curves["lr"][0].append(Series(schedule.label + key[2:], values[key], marks, jumps=schedule.kind.jumps))
+        for key, column in values.items():
+            if key in SERIES:
+                drawn, colours = curves.setdefault(SERIES[key].panel, ([], []))
+                drawn.append(Series(f"{schedule.label}:{key}", column, marks))
+                colours.append(colour)
+    axis = {s.panel: s.axis for s in SERIES.values()}
+    chosen = names if names is not None else [name for name in ("lr", *axis) if name in curves]
+    missing = [name for name in chosen if name not in curves]
+    if missing:
+        raise UsageError(f"--panels {','.join(chosen)}: no schedule has a {missing[0]} series "
+                         f"(those with one: {', '.join(k for k in curves if k != 'lr') or 'none'})")
+    return [("learning rate" if name == "lr" else axis[name], *curves[name]) for name in chosen]
 
 
 def _figure_options(output: str | None, csv: str | None, dpi: str | None, layout: str | None,
@@ -42,12 +92,12 @@ def _figure_options(output: str | None, csv: str | None, dpi: str | None, layout
 
 
 def _draw(req: Any, output: str | None, csv: str | None, dpi: int, layout: str, *, log_y: bool,
-          show: bool = False, terminal: bool = False, summary: bool = False) -> None:
+          show: bool = False, terminal: bool = False, summary: bool = False, panels: list[str] | None = None) -> None:
     from .export import write_values
     from .table import terminal_chart
 
     if csv is not None:
-        write_values(req.schedules, req.columns, req.unit, "csv", csv)
+        write_values(req.schedules, req.columns, req.unit, "csv", csv, series=req.series)
     if summary:
         from ..core.summary import summarize
         from ..present.render import summary_table
@@ -59,6 +109,14 @@ def _draw(req: Any, output: str | None, csv: str | None, dpi: int, layout: str, 
     from ..present.plot import Series, plot_file_name, save_figure
 
     path = output or f"plots/{plot_file_name(req.name)}.png"
+    if layout == "overlay" and _stacked(req, panels):
+        from ..present.plot import save_panels
+
+        saved = save_panels(panel_series(req, panels), path, unit=req.unit, log_y=log_y, title=req.title, dpi=dpi)
+        say(f"wrote {saved}")
+        if show:
+            say("--show opens no window for stacked panels: open the file instead")
+        return
     series = [Series(s.label, c, s.marks(req.steps), jumps=s.kind.jumps)
               for s, c in zip(req.schedules, req.columns)]
     figure = {"unit": req.unit, "log_y": log_y, "title": req.title, "dpi": dpi, "layout": layout}
@@ -71,6 +129,11 @@ def _draw(req: Any, output: str | None, csv: str | None, dpi: int, layout: str, 
             say("no display here: --show skipped (open the file instead)")
         else:
             save_figure(series, path, **figure, show=True)
+
+
+def _stacked(req: Any, panels: list[str] | None) -> bool:
+    """Panels or parameter groups to draw: else the one-axes figure, as before them."""
+    return (panels is not None and panels != ["lr"]) or any(len(values) > 1 for values in req.series)
 
 
 kind_group("plot", "Draw the curve as PNG or SVG (default folder plots/), or in the terminal.",
@@ -91,7 +154,7 @@ def compare(config: str, **values: Any) -> None:
 
 def _compare_as(intent_text: str, frameworks: str, *, output: str | None, csv: str | None, dpi: str | None,
                 layout: str | None, terminal: bool, log_y: bool, show: bool, allow_import: bool,
-                **values: Any) -> None:
+                panels: str | None = None, **values: Any) -> None:
     from ..app.compare_as import compare_as
     from ..core.pykind import allowed_imports
     from ..present.render import differences_table
@@ -105,7 +168,8 @@ def _compare_as(intent_text: str, frameworks: str, *, output: str | None, csv: s
     config = intent_text if intent_text.endswith((".yaml", ".yml")) else None
     refuse_inputs_as_outputs(req, config, {"--output": options[0], "--csv": options[1]})
     out().print(differences_table(chosen, rows, req.unit))
-    _draw(req, *options, log_y=log_y, terminal=terminal, show=show)
+    _draw(req, *options, log_y=log_y, terminal=terminal, show=show,
+          panels=_panel_names(panels, options[3], terminal))
 
 
 CONFIG_ARGUMENT = inspect.Parameter(

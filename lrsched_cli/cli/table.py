@@ -16,6 +16,7 @@ MAX_TABLE_ROWS = 10_000
 def _table(*, every: str | None, chart: bool, **values: Any) -> None:
     from ..app.gather import gather
     from ..core.summary import sample_rows, summarize
+    from ..io.output import named_columns
     from ..present.render import summary_table, values_table
 
     flags = run_flags(values)
@@ -26,7 +27,8 @@ def _table(*, every: str | None, chart: bool, **values: Any) -> None:
     check_rows(req.steps, step)
     rows = sample_rows(req.steps, step)
     console = out()
-    console.print(values_table(req.labels, req.columns, rows, req.unit, title=req.title))
+    labels, columns = named_columns(req.schedules, req.series)  # a column per series and group
+    console.print(values_table(labels, columns, rows, req.unit, title=req.title))
     console.print(summary_table(req.labels, [summarize(c) for c in req.columns], req.unit))
     if chart:
         terminal_chart(req, log_y=False)

@@ -22,6 +22,7 @@ from typing import Any, Mapping
 from .._lazy import lazy_import
 from ..errors import ExprError, SpecError, UsageError
 from .kinds import REGISTRY, phase_marks, synthetic_loss  # noqa: F401 - phase_marks: public here too
+from . import series
 from .registry import HORIZON, Compose, Kind, did_you_mean, format_value, is_computed
 
 np = lazy_import("numpy")
@@ -43,6 +44,10 @@ class Schedule:
     steps: int | None = None  # a sequence phase's length
     phases: list["Schedule"] = field(default_factory=list)  # a composite's children (phases, factors)
     metric: Any = None  # a feedback kind (plateau, greedy): the metric indexed by the run's global step
+    # Schedule-level parameters (core/series.py): parameter groups, a weight-decay schedule.
+    series_params: dict[str, Any] = field(default_factory=dict)
+    groups: list["Schedule"] = field(default_factory=list)  # one per base_lrs value
+    weight_decay: "Schedule | None" = None
 
     def to_mapping(self) -> dict[str, Any]:
         """Kind and full parameters, as JSON/YAML would write them."""
@@ -50,6 +55,7 @@ class Schedule:
         if self.steps is not None:
             out["steps"] = self.steps
         out.update(self.params)
+        out.update(self.series_params)
         return out
 
     def marks(self, horizon: int) -> list[int]:
@@ -91,6 +97,7 @@ def build(mapping: Any, horizon: int = DEFAULT_STEPS, where: str = "schedule",
         where = f"{where} ({kind.name})"
     values = dict(inherit or {})
     values.update(mapping)
+    taken = series.take(values, where, top=inherit is None)
     _reject_unknown(kind, values, where, phase)
 
     params: dict[str, Any] = {}
@@ -134,6 +141,8 @@ def build(mapping: Any, horizon: int = DEFAULT_STEPS, where: str = "schedule",
         schedule.phases = _build_children(kind.compose, params, own_horizon, where)
     if kind.feedback:
         schedule.metric = _resolve_metric(params, horizon, where)
+    if taken:
+        series.attach(schedule, mapping, taken, horizon)
     return schedule
 
 
@@ -259,6 +268,21 @@ def evaluate(schedule: Schedule, steps: int) -> Any:
         values = _evaluate(schedule, steps)
     check_finite(schedule, values)
     return values
+
+
+def evaluate_series(schedule: Schedule, steps: int) -> dict[str, Any]:
+    """Every hyperparameter the schedule sets, step by step: {"lr": evaluate(...)} first, then
+    the series its kind and its parameters produce in SERIES order ("momentum" or "beta1",
+    "weight_decay"), then one "lr[g]" per parameter group (core/series.py)."""
+    check_steps(steps, series.column_count(schedule))
+    lr = evaluate(schedule, steps)
+    out = {"lr": lr}
+    out.update(series.kind_series(schedule, steps))
+    if schedule.weight_decay is not None:
+        out["weight_decay"] = evaluate(schedule.weight_decay, steps)
+    for g, values in enumerate(series.group_values(schedule, lr, steps)):
+        out[f"lr[{g}]"] = values
+    return out
 
 
 def check_finite(schedule: Schedule, values: Any) -> None:

@@ -166,8 +166,8 @@ def _describe(value: Any) -> str:
 def parse_spec(text: str) -> dict[str, Any]:
     """A compact spec string, `kind:key=value,key=value`, as a mapping.
 
-    Values are read as YAML scalars or flow lists (`milestones=[30,60]`); commas inside brackets
-    or quotes do not split.
+    Values are read as YAML scalars, flow lists (`milestones=[30,60]`) or flow mappings; commas inside brackets,
+    braces or quotes do not split.
     """
     from .files import loads_yaml
 
@@ -191,9 +191,9 @@ def _split_items(text: str) -> list[str]:
             quote = "" if char == quote else quote
         elif char in "'\"":
             quote = char
-        elif char in "[(":
+        elif char in "[({":  # {...}: a flow mapping, such as weight_decay={kind: cosine, ...}
             depth += 1
-        elif char in "])":
+        elif char in "])}":
             depth -= 1
         elif char == "," and depth == 0:
             items.append("".join(current))
