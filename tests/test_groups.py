@@ -148,3 +148,13 @@ def test_table_shows_a_column_per_group():
     result = run("table", "cosine", "--max-lr", "0.1", "--base-lrs", "0.1,0.05", "-n", "10", "--every", "5")
     assert result.exit_code == 0, result.output
     assert "cosine[0]" in result.stdout and "cosine[1]" in result.stdout
+
+
+def test_a_framework_scheduler_takes_groups_in_yaml(tmp_path):
+    config = tmp_path / "f.yaml"
+    config.write_text('steps: 12\nbase_lr: 0.1\nschedules:\n'
+                      '  - {from: "torch:StepLR(step_size=5, gamma=0.5)", base_lrs: [0.1, 0.01], label: s}\n')
+    result = run("export", "--config", str(config))
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "epoch,s[0],s[1]" and lines[6] == "5,0.05,0.005"

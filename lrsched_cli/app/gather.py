@@ -19,7 +19,9 @@ class Request:
             if has_lone_surrogate(schedule.label):
                 raise UsageError(f"{schedule.where}: label must be valid UTF-8 text (received "
                                  f"{schedule.label!r}; an undecodable byte)")
-        check_steps(run.steps, len(schedules))
+        from ..core.series import column_count
+
+        check_steps(run.steps, sum(column_count(s) for s in schedules))  # groups and series included
         self.schedules, self.run, self.name = schedules, run, name
         # Every hyperparameter of each schedule ("lr" first: the columns), core.engine.evaluate_series.
         self.series = [evaluate_series(s, run.steps) for s in schedules]

@@ -8,10 +8,13 @@ from typing import Any, Mapping, Sequence
 from ..app.settings import SETTINGS, UNITS, RuleError, check_file_value, resolve
 from ..core.engine import Schedule, build
 from ..core.registry import did_you_mean, format_value
+from ..core.series import SCHEDULE_PARAM_NAMES
 from ..errors import ConfigError, SpecError
 
 TOP_KEYS = (*(s.name for s in SETTINGS), "schedules")
-FROM_KEYS = ("from", "base_lr", "metric", "label")
+# A framework's scheduler as written, plus what any whole schedule takes (core/series.py: groups,
+# a weight-decay schedule), which lrsched adds to the translation.
+FROM_KEYS = ("from", "base_lr", "metric", "label", *SCHEDULE_PARAM_NAMES)
 
 
 @dataclass
@@ -103,8 +106,9 @@ def from_framework(item: Any, base_lr: Any, where: str) -> Any:
         mapping = translate(item["from"], base_lr=item.get("base_lr", base_lr), metric=item.get("metric"))
     except SpecError as exc:
         raise SpecError(f"{where}: {exc}") from None
-    if "label" in item:
-        mapping["label"] = item["label"]
+    for key in ("label", *SCHEDULE_PARAM_NAMES):
+        if key in item:
+            mapping[key] = item[key]
     return mapping
 
 
