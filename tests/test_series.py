@@ -251,3 +251,17 @@ def test_the_panels_help_lists_the_registry_panels():
 
     help_text = OPTION.annotation.__metadata__[0].help
     assert help_text.startswith(f"stacked panels to draw, from: {', '.join(PANELS)} ")
+
+
+def test_a_sequence_holds_momentum_where_its_phase_sets_none():
+    mapping = {"kind": "sequence", "max_lr": 0.1, "phases": [
+        {"kind": "constant", "steps": 4},
+        {"kind": "cyclic", "min_lr": 0.001, "step_size_up": 2, "steps": 6, "base_momentum": 0.5},
+        {"kind": "constant"}]}
+    series = evaluate_series(build(mapping, 14), 14)
+    cyclic = evaluate_series(build({"kind": "cyclic", "min_lr": 0.001, "max_lr": 0.1, "step_size_up": 2,
+                                    "base_momentum": 0.5}, 6), 6)["momentum"]
+    momentum = series["momentum"]
+    assert (momentum[:4] == cyclic[0]).all()  # set when the CyclicLR is built
+    assert np.array_equal(momentum[4:10], cyclic)
+    assert (momentum[10:] == cyclic[-1]).all()  # untouched by the constant after it

@@ -237,3 +237,24 @@ def test_the_to_torch_snippet_cycles_the_same_momentum(mapping):
     ours = evaluate_series(schedule, 40)
     _close(ours["lr"], theirs["lr"])
     _close(ours["momentum"], theirs["momentum"])
+
+
+SEQUENCES = [
+    ("SequentialLR(schedulers=[LinearLR(start_factor=0.1, total_iters=5), CyclicLR(base_lr=0.001, max_lr=0.1, "
+     "step_size_up=4, mode='triangular2')], milestones=[5])", 40),
+    ("SequentialLR(schedulers=[LinearLR(start_factor=0.1, total_iters=5), OneCycleLR(max_lr=0.1, total_steps=30, "
+     "base_momentum=0.7), ExponentialLR(gamma=0.9)], milestones=[5, 35])", 50),
+    ("SequentialLR(schedulers=[ConstantLR(factor=0.5, total_iters=3), CyclicLR(base_lr=0.001, max_lr=0.1, "
+     "step_size_up=3), LinearLR(start_factor=0.5, total_iters=4), OneCycleLR(max_lr=0.1, total_steps=20)], "
+     "milestones=[6, 16, 22])", 40),
+]
+
+
+@pytest.mark.parametrize("text,steps", SEQUENCES, ids=["warmup-cyclic", "onecycle-then-decay", "two-makers"])
+def test_momentum_through_a_sequential_lr_matches_torch(text, steps):
+    """Every child is built first (the last that cycles momentum sets it), then each sets it
+    only while it runs; the others leave it as it was."""
+    opt = _optimizer("sgd", [0.1])
+    theirs = _record(opt, _torch_scheduler(text, opt), steps, "momentum")
+    ours = evaluate_series(build(from_framework("torch:" + text, 0.1, "test"), steps), steps)
+    _close(ours["momentum"], theirs["momentum"])

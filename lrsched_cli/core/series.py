@@ -134,7 +134,8 @@ def group_count(schedule: Any) -> int:
 def column_count(schedule: Any) -> int:
     """Series `evaluate_series` returns for the schedule, at most (for the memory check)."""
     weight = 1 if getattr(schedule, "weight_decay", None) is not None else 0
-    return 1 + len(schedule.kind.series) + weight + group_count(schedule)
+    own = len(SERIES) if schedule.kind.compose is not None else len(schedule.kind.series)  # at most
+    return 1 + own + weight + group_count(schedule)
 
 
 def group_values(schedule: Any, lr: Any, steps: int) -> list[Any]:
@@ -159,11 +160,14 @@ def kind_series(schedule: Any, steps: int) -> dict[str, Any]:
     from .engine import _own_count
 
     kind, params = schedule.kind, schedule.params
-    if kind.series_values is None:
+    if kind.series_values is None and kind.compose is None:
         return {}
     warmup = params["warmup_steps"]
     count = max(_own_count(params, steps), 1) if warmup else steps
-    own = kind.series_values(np.arange(count, dtype=np.float64), params)
+    if kind.compose is not None:
+        own = _composite_series(schedule, count)
+    else:
+        own = kind.series_values(np.arange(count, dtype=np.float64), params)
     out = {}
     for name in SERIES:  # in the table's order
         if name not in own:
@@ -172,4 +176,36 @@ def kind_series(schedule: Any, steps: int) -> dict[str, Any]:
         if warmup and params["warmup_mode"] == "prefix":
             values = np.concatenate([np.full(min(warmup, steps), values[0]), values])
         out[name] = values[:steps]
+    return out
+
+
+def _composite_series(schedule: Any, count: int) -> dict[str, Any]:
+    """The series of a composite's children, as torch leaves them in the optimizer.
+
+    Every child scheduler is built first, and each that cycles momentum sets it when built, so
+    the last of them sets it before any step. SequentialLR (a split composite) then steps one
+    child at a time: a child that cycles momentum sets it on its own clock, the others leave it
+    as it was. ChainedScheduler steps every child at every step: the last that sets it wins.
+    """
+    from .engine import _child_lengths
+
+    lengths = _child_lengths(schedule, count)
+    parts = [kind_series(child, max(length, 1)) for child, length in zip(schedule.phases, lengths)]
+    out = {}
+    for name in SERIES:
+        makers = [part for part in parts if name in part]
+        if not makers:
+            continue
+        if not schedule.kind.compose.split:
+            out[name] = makers[-1][name][:count]
+            continue
+        values, start, value = np.empty(count, dtype=np.float64), 0, makers[-1][name][0]
+        for part, length in zip(parts, lengths):
+            if name in part and length:
+                values[start:start + length] = part[name][:length]
+                value = part[name][length - 1]
+            else:
+                values[start:start + length] = value
+            start += length
+        out[name] = values
     return out
