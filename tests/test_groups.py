@@ -158,3 +158,21 @@ def test_a_framework_scheduler_takes_groups_in_yaml(tmp_path):
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0] == "epoch,s[0],s[1]" and lines[6] == "5,0.05,0.005"
+
+
+def test_a_grid_gives_each_group_its_cell_and_says_what_it_leaves_out(tmp_path, monkeypatch):
+    from lrsched_cli.present import plot
+
+    seen = []
+    real = plot.save_figure
+
+    def spy(series, path, **figure):
+        seen.append([s.label for s in series])
+        return real(series, path, **figure)
+
+    monkeypatch.setattr(plot, "save_figure", spy)
+    result = run("plot", "--spec", "onecycle:max_lr=0.1,base_lrs=[0.1,0.05]", "--spec",
+                 "step:max_lr=0.1,step_size=20", "--layout", "grid", "-o", str(tmp_path / "g.png"))
+    assert result.exit_code == 0, result.output
+    assert seen == [["onecycle[0]", "onecycle[1]", "step"]]
+    assert "--layout grid draws the learning rate alone; --layout overlay adds the momentum panels" in result.stderr

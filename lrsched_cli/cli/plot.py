@@ -106,7 +106,7 @@ def _draw(req: Any, output: str | None, csv: str | None, dpi: int, layout: str, 
     if terminal:
         terminal_chart(req, log_y=log_y)
         return
-    from ..present.plot import Series, plot_file_name, save_figure
+    from ..present.plot import plot_file_name, save_figure
 
     path = output or f"plots/{plot_file_name(req.name)}.png"
     if layout == "overlay" and _stacked(req, panels):
@@ -117,8 +117,11 @@ def _draw(req: Any, output: str | None, csv: str | None, dpi: int, layout: str, 
         if show:
             say("--show opens no window for stacked panels: open the file instead")
         return
-    series = [Series(s.label, c, s.marks(req.steps), jumps=s.kind.jumps)
-              for s, c in zip(req.schedules, req.columns)]
+    series = panel_series(req, ["lr"])[0][1]  # one curve per schedule, or per parameter group
+    others = sorted({key for values in req.series for key in values if not key.startswith("lr")})
+    if others and panels is None:
+        say(f"--layout grid draws the learning rate alone; --layout overlay adds the {', '.join(others)} "
+            "panels")
     figure = {"unit": req.unit, "log_y": log_y, "title": req.title, "dpi": dpi, "layout": layout}
     saved = save_figure(series, path, **figure, show=False)
     say(f"wrote {saved}")
