@@ -176,3 +176,9 @@ def test_a_grid_gives_each_group_its_cell_and_says_what_it_leaves_out(tmp_path, 
     assert result.exit_code == 0, result.output
     assert seen == [["onecycle[0]", "onecycle[1]", "step"]]
     assert "--layout grid draws the learning rate alone; --layout overlay adds the momentum panels" in result.stderr
+
+
+def test_the_terminal_chart_draws_each_group():
+    result = run("plot", "cosine", "--max-lr", "0.1", "--base-lrs", "0.1,0.02", "--terminal")
+    assert result.exit_code == 0, result.output
+    assert "cosine[0]" in result.stdout and "cosine[1]" in result.stdout

@@ -51,13 +51,13 @@ def panel_series(req: Any, names: list[str] | None) -> list[tuple[str, list, lis
     each series' panel in SERIES order, by default every panel some schedule has a series for.
     A schedule's series take the colour of its (first) LR curve."""
     from ..core.registry import SERIES
+    from ..io.output import lr_keys
     from ..present.plot import Series
 
     curves: dict[str, tuple[list, list[int]]] = {"lr": ([], [])}
     for schedule, values in zip(req.schedules, req.series):
         marks, colour = schedule.marks(req.steps), len(curves["lr"][0])
-        groups = [key for key in values if key.startswith("lr[")]
-        for key in groups or ["lr"]:
+        for key in lr_keys(values):
             curves["lr"][1].append(len(curves["lr"][0]))
             curves["lr"][0].append(Series(schedule.label + key[2:], values[key], marks, jumps=schedule.kind.jumps))
         for key, column in values.items():

@@ -69,7 +69,11 @@ def terminal_chart(req: Any, log_y: bool, title: str | None = None) -> None:
     from ..present.termchart import render_chart
 
     width = max(30, min(shutil.get_terminal_size((80, 24)).columns - 14, 120))
-    out().print(render_chart(list(zip(req.labels, req.columns)), width=width, unit=req.unit, log_y=log_y,
+    from ..io.output import lr_keys
+
+    curves = [(schedule.label + key[2:], values[key])  # one curve per parameter group
+              for schedule, values in zip(req.schedules, req.series) for key in lr_keys(values)]
+    out().print(render_chart(curves, width=width, unit=req.unit, log_y=log_y,
                              title=title or req.title))
 
 

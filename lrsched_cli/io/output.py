@@ -72,15 +72,20 @@ def named_columns(schedules: Sequence[Schedule], series: Sequence[Mapping[str, A
     each other series (momentum, beta1, weight_decay)."""
     names, columns = [], []
     for schedule, values in zip(schedules, series):
-        groups = [key for key in values if key.startswith("lr[")]
-        for key in groups or ["lr"]:
+        drawn = lr_keys(values)
+        for key in drawn:
             names.append(schedule.label + key[2:])
             columns.append(values[key])
         for key, column in values.items():
-            if key != "lr" and key not in groups:
+            if not key.startswith("lr"):
                 names.append(f"{schedule.label}:{key}")
                 columns.append(column)
     return names, columns
+
+
+def lr_keys(values: Mapping[str, Any]) -> list[str]:
+    """The keys of a schedule's learning rates: one per parameter group ("lr[g]"), else "lr"."""
+    return [key for key in values if key.startswith("lr[")] or ["lr"]
 
 
 def write_json(stream: TextIO, index_name: str, schedules: Sequence[Schedule],
