@@ -142,7 +142,8 @@ def _stacked(req: Any, panels: list[str] | None) -> bool:
 kind_group("plot", "Draw the curve as PNG or SVG (default folder plots/), or in the terminal.",
            ["lrsched plot cosine --max-lr 0.1",
             "lrsched plot step --max-lr 0.1 --step-size 30 -o plots/step.svg --log-y",
-            "lrsched plot --spec cosine:max_lr=0.1 --spec step:max_lr=0.1,step_size=30 --terminal"],
+            "lrsched plot --spec cosine:max_lr=0.1 --spec step:max_lr=0.1,step_size=30 --terminal",
+            "lrsched plot onecycle --max-lr 0.1 --base-lrs 0.1,0.01 --panels lr,momentum"],
            PLOT_OPTIONS, _plot)
 
 
