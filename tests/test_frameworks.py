@@ -77,7 +77,8 @@ def test_label_defaults_to_the_constructor_and_the_mapping_is_plain_data():
     mapping = translate("torch:OneCycleLR(max_lr=0.1, total_steps=1000)")
     assert mapping == {"kind": "onecycle", "max_lr": 0.1, "total_steps": 1000, "pct_start": 0.3,
                        "past_end": "extrapolate", "anneal_strategy": "cos", "div_factor": 25.0,
-                       "final_div_factor": 1e4, "three_phase": False, "label": "torch:OneCycleLR",
+                       "final_div_factor": 1e4, "three_phase": False, "cycle_momentum": True,
+                       "base_momentum": 0.85, "max_momentum": 0.95, "label": "torch:OneCycleLR",
                        "framework": "torch"}
     sgdr = translate(BY_ID["optax_sgdr"]["spec"])
     assert json.loads(json.dumps(sgdr)) == sgdr

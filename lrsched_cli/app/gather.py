@@ -20,15 +20,19 @@ class Request:
             if has_lone_surrogate(schedule.label):
                 raise UsageError(f"{schedule.where}: label must be valid UTF-8 text (received "
                                  f"{schedule.label!r}; an undecodable byte)")
-        check_steps(run.steps, len(schedules))
+        from ..core.series import column_count
+
+        check_steps(run.steps, sum(column_count(s) for s in schedules))  # groups and series included
         self.schedules, self.run, self.name = schedules, run, name
         self.messages: list[str] = []  # what a training config said, and where each number came from
         self.plans = plans or [Plan(run.steps) for _ in schedules]
-        columns = [evaluate_plan(s, p, run) for s, p in zip(schedules, self.plans)]
-        self.columns = _same_length(columns, run, self.plans)
+        # Every hyperparameter of each schedule ("lr" first: the columns), core.engine.evaluate_series.
+        series = [evaluate_plan(s, p, run) for s, p in zip(schedules, self.plans)]
+        self.series = _same_length(series, run, self.plans)
         self.notes: tuple[str, ...] = ()
         if run.normalize == "area":
-            self.columns, self.notes = _equal_area(self.columns, [s.label for s in schedules])
+            self.series, self.notes = _equal_area(self.series, [s.label for s in schedules])
+        self.columns = [values["lr"] for values in self.series]
 
     def marks(self, index: int) -> list[int]:
         """Where something happens in schedule `index` (warmup end, restarts, ...), in updates."""
@@ -37,17 +41,20 @@ class Request:
         schedule, plan = self.schedules[index], self.plans[index]
         return plan_marks(schedule.marks(plan.calls * self.run.scheduler_steps_per_update), plan, self.run)
 
-    def indexed(self) -> tuple[str, list[str], list]:
+    def indexed(self, series: bool = False) -> tuple[str, list[str], list]:
         """The index name, the labels and the columns as the run's unit asks: per update, one row
-        per epoch (the value at its first update), or per update with its fractional epoch first."""
+        per epoch (the value at its first update), or per update with its fractional epoch first.
+        With `series`, each schedule's series (a dict, as `self.series`) instead of its LR column."""
         upe, unit = self.run.updates_per_epoch, self.run.unit
+        data = self.series if series else self.columns
         if upe is None or unit == "step":
-            return unit, self.labels, self.columns
+            return unit, self.labels, data
         if unit == "epoch":
-            return "epoch", self.labels, [column[::upe] for column in self.columns]
+            return "epoch", self.labels, [_each(d, lambda column: column[::upe]) for d in data]
         import numpy as np
 
-        return "step", ["epoch", *self.labels], [np.arange(self.steps) / upe, *self.columns]
+        epoch = np.arange(self.steps) / upe
+        return "step", ["epoch", *self.labels], [{"lr": epoch} if series else epoch, *data]
 
     def summaries(self, columns: list | None = None) -> list:
         """The summary of each column over its own run (a shorter run's NaN tail left out)."""
@@ -80,26 +87,36 @@ class Request:
         return [s.label for s in self.schedules]
 
 
-def _same_length(columns: list, run: RunSettings, plans: list) -> list:
+def _each(values: dict, change: Any) -> dict:
+    """A schedule's series (evaluate_series), each changed alike."""
+    return {key: change(column) for key, column in values.items()}
+
+
+def _same_length(series: list, run: RunSettings, plans: list) -> list:
     """Schedules with their own `steps:` run shorter or longer than the others: every column is
     as long as the longest run, a shorter one ending in NaN (no value: its run is over)."""
     if all(p.length is None for p in plans):
-        return columns
+        return series
     import numpy as np
 
     from .settings import DEFAULT
 
     floor = run.steps if run.sources.get("steps") != DEFAULT or any(p.length is None for p in plans) else 0
-    length = max(floor, *(len(c) for c in columns))
-    return [c if len(c) == length else np.concatenate([c, np.full(length - len(c), np.nan)]) for c in columns]
+    length = max(floor, *(len(values["lr"]) for values in series))
+
+    def padded(c: Any) -> Any:
+        return c if len(c) == length else np.concatenate([c, np.full(length - len(c), np.nan)])
+
+    return [_each(values, padded) for values in series]
 
 
-def _equal_area(columns: list, labels: list[str]) -> tuple[list, tuple[str, ...]]:
-    """Each schedule scaled so that its LR area (its sum over its run) equals the first's, as
-    scaling-law comparisons do; the factors are said."""
+def _equal_area(series: list, labels: list[str]) -> tuple[list, tuple[str, ...]]:
+    """Each schedule's learning rates (its parameter groups' too, not its momentum) scaled so that
+    its LR area (its sum over its run) equals the first's, as scaling-law comparisons do; the
+    factors are said."""
     import numpy as np
 
-    areas = [float(np.nansum(c)) for c in columns]
+    areas = [float(np.nansum(values["lr"])) for values in series]
     if not all(area > 0 for area in areas):
         bad = labels[next(i for i, area in enumerate(areas) if not area > 0)]
         raise UsageError(f"--normalize area needs every schedule's LR area > 0 ({bad}'s is "
@@ -107,7 +124,9 @@ def _equal_area(columns: list, labels: list[str]) -> tuple[list, tuple[str, ...]
     factors = [areas[0] / area for area in areas]
     said = ", ".join(f"{label} x{factor:.6g}" for label, factor in zip(labels[1:], factors[1:]))
     note = f"normalized to the LR area of {labels[0]} ({areas[0]:.6g})" + (f": {said}" if said else "")
-    return [c * f for c, f in zip(columns, factors)], (note,)
+    scaled = [{key: c * f if key.startswith("lr") else c for key, c in values.items()}
+              for values, f in zip(series, factors)]
+    return scaled, (note,)
 
 
 def gather(*, flags: Mapping[str, Any], allow_import: bool = False, **sources: Any) -> Request:

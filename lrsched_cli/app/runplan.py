@@ -167,26 +167,28 @@ def fill_horizon(item: Any, run: RunSettings) -> Any:
     return f"{prefix}:{ast.unparse(call)}"
 
 
-def evaluate_plan(schedule: Any, plan: Plan, run: RunSettings) -> Any:
-    """One value per update: the scheduler's value after K x c calls for call c, held for `hold`."""
+def evaluate_plan(schedule: Any, plan: Plan, run: RunSettings) -> dict[str, Any]:
+    """One value per update of every series of the schedule (core.engine.evaluate_series): the
+    scheduler's value after K x c calls for call c, held for `hold`."""
     import numpy as np
 
-    from ..core.engine import evaluate
+    from ..core.engine import evaluate_series
 
     k = run.scheduler_steps_per_update
     if k == 1:
-        values = evaluate(schedule, plan.calls)
+        series = evaluate_series(schedule, plan.calls)
     else:
         index = np.arange(plan.calls, dtype=np.int64) * k
         cap = _last_call(schedule)
         if cap is not None:
             index = np.minimum(index, cap)
-        values = evaluate(schedule, int(index[-1]) + 1)[index]
+        series = {key: values[index] for key, values in evaluate_series(schedule, int(index[-1]) + 1).items()}
         if cap is not None:
-            values[index == cap] = _onecycle_at(schedule.params, cap)
+            series["lr"][index == cap] = _onecycle_at(schedule.params, cap)
+    length = plan.length or run.steps
     if plan.hold > 1:
-        values = np.repeat(values, plan.hold)
-    return values[:plan.length or run.steps]
+        return {key: np.repeat(values, plan.hold)[:length] for key, values in series.items()}
+    return {key: values[:length] for key, values in series.items()}
 
 
 def _last_call(schedule: Any) -> int | None:

@@ -36,6 +36,7 @@ def write_request(req: Any, fmt: str, output: str) -> None:
     """The request's values indexed as its run's unit asks (per update, per epoch, or with the
     fractional epoch as the first column)."""
     index, labels, columns = req.indexed()
+    _, _, series = req.indexed(series=True)
     schedules = req.schedules
     if len(labels) > len(schedules):
         if fmt != "csv":
@@ -44,7 +45,7 @@ def write_request(req: Any, fmt: str, output: str) -> None:
         from types import SimpleNamespace
 
         schedules = [SimpleNamespace(label=labels[0]), *schedules]
-    write_values(schedules, columns, index, fmt, output)
+    write_values(schedules, columns, index, fmt, output, series=series)
 
 
 def check_format(path: str, fmt: str | None) -> str:
@@ -69,19 +70,21 @@ def write_snippets(req: Any, to: str, path: str) -> None:
     say(f"wrote {to} code for {len(req.schedules)} schedule(s) to {path}")
 
 
-def write_values(schedules: list, columns: list, unit: str, fmt: str, output: str) -> None:
-    """Write the values in `fmt` to a file, whole or not at all, or to stdout ('-')."""
+def write_values(schedules: list, columns: list, unit: str, fmt: str, output: str,
+                 series: list | None = None) -> None:
+    """Write the values in `fmt` to a file, whole or not at all, or to stdout ('-'); with
+    `series` (each schedule's evaluate_series) a column per series and parameter group."""
     from ..io.output import WRITERS
 
     writer = WRITERS[fmt]
     if output == "-":
-        to_stdout(lambda stream: writer(stream, unit, schedules, columns))
+        to_stdout(lambda stream: writer(stream, unit, schedules, columns, series))
         return
     from ..io.files import _display, _reason, atomic_writer
 
     try:
         with atomic_writer(output, "w") as stream:
-            writer(stream, unit, schedules, columns)
+            writer(stream, unit, schedules, columns, series)
     except OSError as exc:  # a full disk midway: the temporary file is already gone
         raise OutputError(f"{_display(output)}: cannot write: {_reason(exc)}") from None
     say(f"wrote {len(columns[0])} {unit}s x {len(columns)} schedule{'s' if len(columns) != 1 else ''} "

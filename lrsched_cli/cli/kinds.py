@@ -210,7 +210,7 @@ def _kind_command(kind: Kind, common: list[inspect.Parameter], run: Callable[...
         mapping = flags_to_mapping(kind, values)
         run(kind_mapping=mapping, **options)
 
-    params = [kind_option(p) for p in kind.params]
+    params = [kind_option(p) for p in _flag_params(kind)]
     if kind.extra_numeric:
         params.append(option("var", ["--var"], "a number the formula may use, NAME=VALUE (repeatable)",
                              metavar="NAME=VALUE", kind=Optional[list[str]]))
@@ -223,12 +223,19 @@ def flags_to_mapping(kind: Kind, values: dict[str, Any]) -> dict[str, Any]:
     mapping: dict[str, Any] = {"kind": kind.name}
     where = kind.name
     extra = parse_vars(values.pop("var", None), where)
-    for param in kind.params:
+    for param in _flag_params(kind):
         text = values.get(param.name)
         if text is not None:
             mapping[param.name] = parse_flag(param, text, where)
     mapping.update(extra)
     return mapping
+
+
+def _flag_params(kind: Kind) -> tuple:
+    """The kind's parameters, then those every whole schedule takes (groups, weight decay)."""
+    from ..core.series import SCHEDULE_PARAMS
+
+    return kind.params + SCHEDULE_PARAMS
 
 
 def kind_group(name: str, help: str, example_lines: list[str], common: list[inspect.Parameter],

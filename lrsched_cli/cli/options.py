@@ -115,7 +115,10 @@ YLIM = option("ylim", ["--ylim"], "learning-rate axis from A to B, e.g. 0:0.01",
 INSET = option("inset", ["--inset"], "warmup: magnify a warmup shorter than 2% of the run in an inset",
                metavar="warmup")
 ZOOM_OPTIONS = [XLIM, YLIM, INSET]
-FIGURE_OPTIONS = [PLOT_OUTPUT, LOG_Y, TITLE, DPI, SHOW, TERMINAL, LAYOUT, *ZOOM_OPTIONS]
+PANELS = option("panels", ["--panels"], "stacked panels to draw, from: lr, momentum, weight_decay "
+                "(e.g. lr,momentum) [default: lr, and a panel for each series a schedule has]",
+                metavar="lr,momentum,...")
+FIGURE_OPTIONS = [PLOT_OUTPUT, LOG_Y, TITLE, DPI, SHOW, TERMINAL, LAYOUT, *ZOOM_OPTIONS, PANELS]
 PLOT_OPTIONS = [*RUN_OPTIONS, *FIGURE_OPTIONS, ALLOW_IMPORT, NO_LINT]
 AS = option("as_", ["--as"], "evaluate one intent as each framework's users would write it, and show "
             "where and why the frameworks disagree", metavar=",".join(COMPARE_TARGETS))

@@ -16,8 +16,8 @@ from .options import (COMPARE_OPTIONS, COMPARE_TARGETS, PLOT_OPTIONS, choice_opt
 
 def _plot(*, output: str | None, log_y: bool, dpi: str | None, show: bool, terminal: bool,
           layout: str | None, xlim: str | None = None, ylim: str | None = None, inset: str | None = None,
-          csv: str | None = None, summary: bool = False, no_lint: bool = False, diff: bool = False,
-          **values: Any) -> None:
+          csv: str | None = None, panels: str | None = None, summary: bool = False, no_lint: bool = False,
+          diff: bool = False, **values: Any) -> None:
     from ..app.gather import gather
 
     from .export import refuse_inputs_as_outputs
@@ -25,6 +25,7 @@ def _plot(*, output: str | None, log_y: bool, dpi: str | None, show: bool, termi
     flags = run_flags(values)
     options = _figure_options(output, csv, dpi, layout, terminal)
     zoom = _zoom_options(xlim, ylim, inset, output, dpi, terminal)
+    chosen = _panel_names(panels, options[3], terminal)
     req = gather(flags=flags, **values)
     for line in req.messages:  # what a training config said, and where each number came from
         say(line)
@@ -33,8 +34,57 @@ def _plot(*, output: str | None, log_y: bool, dpi: str | None, show: bool, termi
         from .run import report_run
 
         report_run(req, to_stdout=False)
-    _draw(req, *options, log_y=log_y, show=show, terminal=terminal, summary=summary, diff=diff, zoom=zoom)
+    _draw(req, *options, log_y=log_y, show=show, terminal=terminal, summary=summary, diff=diff, zoom=zoom,
+          panels=chosen)
     lint_after(req, values, no_lint)
+
+
+def _panel_names(text: str | None, layout: str, terminal: bool) -> list[str] | None:
+    """The panels --panels asks for, checked (None: the default, lr and each series drawn)."""
+    from ..core.registry import PANELS, did_you_mean
+
+    if text is None:
+        return None
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    for name in names:
+        if name not in PANELS:
+            raise UsageError(f"--panels: unknown panel {name!r}; the panels are {', '.join(PANELS)}"
+                             f"{did_you_mean(name, PANELS)}")
+    if not names or len(set(names)) != len(names):
+        raise UsageError(f"--panels must name each panel once, from: {', '.join(PANELS)} (received {text!r})")
+    if names != ["lr"] and (terminal or layout == "grid"):
+        raise UsageError(f"--panels {text} draws stacked panels in an image; "
+                         f"{'--terminal' if terminal else '--layout grid'} draws the learning rate alone")
+    return names
+
+
+def panel_series(req: Any, names: list[str] | None) -> list[tuple[str, list, list[int]]]:
+    """(y label, curves, colour indices) per panel: the LR's (one curve per parameter group), then
+    each series' panel in SERIES order, by default every panel some schedule has a series for.
+    A schedule's series take the colour of its (first) LR curve."""
+    from ..core.registry import SERIES
+    from ..io.output import lr_keys
+    from ..present.plot import Series
+
+    curves: dict[str, tuple[list, list[int]]] = {"lr": ([], [])}
+    for i, (schedule, values) in enumerate(zip(req.schedules, req.series)):
+        marks, colour = req.marks(i), len(curves["lr"][0])
+        for key in lr_keys(values):
+            curves["lr"][1].append(len(curves["lr"][0]))
+            curves["lr"][0].append(Series(schedule.label + key[2:], values[key], marks, jumps=schedule.kind.jumps,
+                                          warmup=schedule.params["warmup_steps"]))
+        for key, column in values.items():
+            if key in SERIES:
+                drawn, colours = curves.setdefault(SERIES[key].panel, ([], []))
+                drawn.append(Series(f"{schedule.label}:{key}", column, marks))
+                colours.append(colour)
+    axis = {s.panel: s.axis for s in SERIES.values()}
+    chosen = names if names is not None else [name for name in ("lr", *axis) if name in curves]
+    missing = [name for name in chosen if name not in curves]
+    if missing:
+        raise UsageError(f"--panels {','.join(chosen)}: no schedule has a {missing[0]} series "
+                         f"(those with one: {', '.join(k for k in curves if k != 'lr') or 'none'})")
+    return [("learning rate" if name == "lr" else axis[name], *curves[name]) for name in chosen]
 
 
 def _figure_options(output: str | None, csv: str | None, dpi: str | None, layout: str | None,
@@ -75,7 +125,7 @@ def _zoom_options(xlim: str | None, ylim: str | None, inset: str | None, output:
 
 def _draw(req: Any, output: str | None, csv: str | None, dpi: int, layout: str, *, log_y: bool,
           show: bool = False, terminal: bool = False, summary: bool = False, diff: bool = False,
-          zoom: dict[str, Any] | None = None) -> None:
+          zoom: dict[str, Any] | None = None, panels: list[str] | None = None) -> None:
     from .export import write_request
     from .table import terminal_chart
 
@@ -94,18 +144,15 @@ def _draw(req: Any, output: str | None, csv: str | None, dpi: int, layout: str, 
         terminal_chart(req, log_y=log_y)
         return
     from ..present.html import is_page
-    from ..present.plot import Series, plot_file_name, save_figure
+    from ..present.plot import plot_file_name, save_figure
 
     path = output or f"plots/{plot_file_name(req.name)}.png"
-    series = [Series(s.label, c, req.marks(i), jumps=s.kind.jumps, warmup=s.params["warmup_steps"])
-              for i, (s, c) in enumerate(zip(req.schedules, req.columns))]
+    series = panel_series(req, ["lr"])[0][1]  # one curve per schedule, or per parameter group
     if is_page(path):
         if diff:
             raise UsageError("--diff draws a .png or .svg; the page overlays its schedules")
         _write_page(req, series, path, layout, log_y, show, zoom or {})
         return
-    figure = {"unit": figure_unit(req), "log_y": log_y, "title": req.title, "dpi": dpi, "layout": layout,
-              **(zoom or {})}
     if diff:
         from ..present.plot import save_difference_figure
 
@@ -113,6 +160,20 @@ def _draw(req: Any, output: str | None, csv: str | None, dpi: int, layout: str, 
         saved = save_difference_figure(series, pairs, path, unit=req.unit, log_y=log_y, title=req.title, dpi=dpi)
         say(f"wrote {saved}")
         return
+    if layout == "overlay" and _stacked(req, panels):
+        from ..present.plot import save_panels
+
+        saved = save_panels(panel_series(req, panels), path, unit=req.unit, log_y=log_y, title=req.title, dpi=dpi)
+        say(f"wrote {saved}")
+        if show:
+            say("--show opens no window for stacked panels: open the file instead")
+        return
+    others = sorted({key for values in req.series for key in values if not key.startswith("lr")})
+    if others and panels is None:
+        say(f"--layout grid draws the learning rate alone; --layout overlay adds the {', '.join(others)} "
+            "panels")
+    figure = {"unit": figure_unit(req), "log_y": log_y, "title": req.title, "dpi": dpi, "layout": layout,
+              **(zoom or {})}
     saved = save_figure(series, path, **figure, show=False)
     say(f"wrote {saved}")
     if show:
@@ -158,12 +219,18 @@ def _write_page(req: Any, series: list, path: str, layout: str, log_y: bool, sho
         say("--show opens a window for an image: open the page in a browser instead")
 
 
+def _stacked(req: Any, panels: list[str] | None) -> bool:
+    """Panels or parameter groups to draw: else the one-axes figure, as before them."""
+    return (panels is not None and panels != ["lr"]) or any(len(values) > 1 for values in req.series)
+
+
 kind_group("plot", "Draw the curve as PNG or SVG (default folder plots/), or in the terminal.",
            ["lrsched plot cosine --max-lr 0.1",
             "lrsched plot step --max-lr 0.1 --step-size 30 -o plots/step.svg --log-y",
             "lrsched plot --spec cosine:max_lr=0.1 --spec step:max_lr=0.1,step_size=30 --terminal",
             "lrsched plot cosine --max-lr 0.1 --warmup-steps 500 --steps 100000 -o schedule.html",
-            "lrsched plot cosine --max-lr 0.1 --warmup-steps 500 --steps 100000 --inset warmup --xlim 0:50000"],
+            "lrsched plot cosine --max-lr 0.1 --warmup-steps 500 --steps 100000 --inset warmup --xlim 0:50000",
+            "lrsched plot onecycle --max-lr 0.1 --base-lrs 0.1,0.01 --panels lr,momentum"],
            PLOT_OPTIONS, _plot)
 
 
@@ -179,7 +246,8 @@ def compare(config: str, **values: Any) -> None:
 def _compare_as(intent_text: str, frameworks: str, *, output: str | None, csv: str | None, dpi: str | None,
                 layout: str | None, terminal: bool, log_y: bool, show: bool, allow_import: bool,
                 xlim: str | None = None, ylim: str | None = None, inset: str | None = None,
-                no_lint: bool = False, diff: bool = False, **values: Any) -> None:
+                panels: str | None = None, no_lint: bool = False, diff: bool = False,
+                **values: Any) -> None:
     from ..app.compare_as import compare_as
     from ..core.pykind import allowed_imports
     from ..present.render import differences_table
@@ -194,7 +262,8 @@ def _compare_as(intent_text: str, frameworks: str, *, output: str | None, csv: s
     config = intent_text if intent_text.endswith((".yaml", ".yml")) else None
     refuse_inputs_as_outputs(req, config, {"--output": options[0], "--csv": options[1]})
     out().print(differences_table(chosen, rows, req.unit))
-    _draw(req, *options, log_y=log_y, terminal=terminal, show=show, diff=diff, zoom=zoom)
+    _draw(req, *options, log_y=log_y, terminal=terminal, show=show, diff=diff, zoom=zoom,
+          panels=_panel_names(panels, options[3], terminal))
     lint_after(req, {}, no_lint)
 
 

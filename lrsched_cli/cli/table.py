@@ -15,7 +15,10 @@ MAX_TABLE_ROWS = 10_000
 
 
 def _table(*, every: str | None, chart: bool, no_lint: bool = False, **values: Any) -> None:
+    from types import SimpleNamespace
+
     from ..app.gather import gather
+    from ..io.output import named_columns
     from ..core.summary import sample_rows
     from ..present.render import summary_table, values_table
 
@@ -33,7 +36,10 @@ def _table(*, every: str | None, chart: bool, no_lint: bool = False, **values: A
     check_rows(count, step)
     rows = sample_rows(count, step)
     console = out()
-    console.print(values_table(labels, columns, rows, index, title=req.title))
+    _, _, series = req.indexed(series=True)
+    schedules = [SimpleNamespace(label=labels[0]), *req.schedules] if len(labels) > len(req.labels) else req.schedules
+    names, cells = named_columns(schedules, series)  # a column per series and group
+    console.print(values_table(names, cells, rows, index, title=req.title))
     own = columns[len(columns) - len(req.labels):]  # without a fractional-epoch column
     console.print(summary_table(req.labels, req.summaries(own), index))
     report_run(req, to_stdout=True)
@@ -77,7 +83,11 @@ def terminal_chart(req: Any, log_y: bool, title: str | None = None) -> None:
     from ..present.termchart import render_chart
 
     width = max(30, min(shutil.get_terminal_size((80, 24)).columns - 14, 120))
-    out().print(render_chart(list(zip(req.labels, req.columns)), width=width, unit=req.unit, log_y=log_y,
+    from ..io.output import lr_keys
+
+    curves = [(schedule.label + key[2:], values[key])  # one curve per parameter group
+              for schedule, values in zip(req.schedules, req.series) for key in lr_keys(values)]
+    out().print(render_chart(curves, width=width, unit=req.unit, log_y=log_y,
                              title=title or req.title))
 
 

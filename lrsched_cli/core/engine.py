@@ -23,6 +23,7 @@ from .._lazy import lazy_import
 from ..errors import ExprError, SpecError, UsageError
 from .kinds import (FRAMEWORK_BOUNDS, FRAMEWORK_CHECKS, REGISTRY, phase_marks,  # noqa: F401 - phase_marks: public
                     synthetic_loss)
+from . import series
 from .registry import HORIZON, Compose, Kind, did_you_mean, format_value, is_computed
 
 np = lazy_import("numpy")
@@ -48,6 +49,10 @@ class Schedule:
     phases: list["Schedule"] = field(default_factory=list)  # a composite's children (phases, factors)
     metric: Any = None  # a feedback kind (plateau, greedy): the metric indexed by the run's global step
     framework: str | None = None  # built in framework mode (see RESERVED_KEYS)
+    # Schedule-level parameters (core/series.py): parameter groups, a weight-decay schedule.
+    series_params: dict[str, Any] = field(default_factory=dict)
+    groups: list["Schedule"] = field(default_factory=list)  # one per base_lrs value
+    weight_decay: "Schedule | None" = None
 
     def to_mapping(self) -> dict[str, Any]:
         """Kind and full parameters, as JSON/YAML would write them."""
@@ -57,6 +62,7 @@ class Schedule:
         if self.steps is not None:
             out["steps"] = self.steps
         out.update(self.params)
+        out.update(self.series_params)
         return out
 
     def marks(self, horizon: int) -> list[int]:
@@ -99,6 +105,7 @@ def build(mapping: Any, horizon: int = DEFAULT_STEPS, where: str = "schedule",
         where = f"{where} ({kind.name})"
     values = dict(inherit or {})
     values.update(mapping)
+    taken = series.take(values, where, top=inherit is None)
     _reject_unknown(kind, values, where, phase)
     framework = framework or _framework_mode(values, where)
 
@@ -147,6 +154,8 @@ def build(mapping: Any, horizon: int = DEFAULT_STEPS, where: str = "schedule",
         schedule.phases = _build_children(kind.compose, params, own_horizon, where, framework)
     if kind.feedback:
         schedule.metric = _resolve_metric(params, horizon, where)
+    if taken:
+        series.attach(schedule, mapping, taken, horizon)
     return schedule
 
 
@@ -280,6 +289,21 @@ def evaluate(schedule: Schedule, steps: int) -> Any:
         values = _evaluate(schedule, steps)
     check_finite(schedule, values)
     return values
+
+
+def evaluate_series(schedule: Schedule, steps: int) -> dict[str, Any]:
+    """Every hyperparameter the schedule sets, step by step: {"lr": evaluate(...)} first, then
+    the series its kind and its parameters produce in SERIES order ("momentum" or "beta1",
+    "weight_decay"), then one "lr[g]" per parameter group (core/series.py)."""
+    check_steps(steps, series.column_count(schedule))
+    lr = evaluate(schedule, steps)
+    out = {"lr": lr}
+    out.update(series.kind_series(schedule, steps))
+    if schedule.weight_decay is not None:
+        out["weight_decay"] = evaluate(schedule.weight_decay, steps)
+    for g, values in enumerate(series.group_values(schedule, lr, steps)):
+        out[f"lr[{g}]"] = values
+    return out
 
 
 def check_finite(schedule: Schedule, values: Any) -> None:

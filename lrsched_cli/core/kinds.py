@@ -75,6 +75,24 @@ FEEDBACK_PARAMS = (
 )
 
 
+def momentum_params(base: float, peak: float) -> tuple[Param, ...]:
+    """The momentum a cyclic kind moves inversely to the LR, with torch's defaults for it."""
+    return (
+        Param("cycle_momentum", "bool", "cycle the optimizer's momentum (or Adam's beta1) "
+              "inversely to the LR (torch cycle_momentum)", default=True),
+        Param("base_momentum", "float", "momentum at the LR's peak (torch base_momentum)",
+              default=base, ge=0, le=1),
+        Param("max_momentum", "float", "momentum where the LR is lowest (torch max_momentum)",
+              default=peak, ge=0, le=1),
+        Param("momentum_field", "choice", "what is cycled: momentum (SGD, RMSprop) or beta1, "
+              "Adam's betas[0]; torch picks beta1 when the optimizer has betas",
+              default="momentum", choices=("momentum", "beta1")),
+    )
+
+
+MOMENTUM_SERIES = ("momentum", "beta1")
+
+
 def check_min_below_max(p: dict, where: str) -> None:
     if p["min_lr"] > p["max_lr"]:
         raise rule_error(where, "min_lr must not exceed max_lr", min_lr=p["min_lr"], max_lr=p["max_lr"])
@@ -586,7 +604,9 @@ define(
 
 # -- cyclic -----------------------------------------------------------------------------------
 
-def _cyclic(t, p):
+def _cyclic_shape(t, p):
+    """(scale_factor, scale): where each step is on its triangle and the amplitude's scale, as
+    CyclicLR.get_lr computes them (exp_range scales by gamma ** the global iteration count)."""
     up = float(p["step_size_up"])
     down = float(p["step_size_down"]) if p["step_size_down"] is not None else up
     total = up + down
@@ -594,7 +614,6 @@ def _cyclic(t, p):
     cycle = np.floor(1 + t / total)
     x = 1.0 + t / total - cycle
     scale_factor = np.where(x <= ratio, x / ratio, (x - 1) / (ratio - 1))
-    height = (p["max_lr"] - p["min_lr"]) * scale_factor
     mode = p["mode"]
     if mode == "triangular":
         scale = 1.0
@@ -602,7 +621,22 @@ def _cyclic(t, p):
         scale = 1 / (2.0 ** (cycle - 1))
     else:
         scale = p["gamma"] ** t
+    return scale_factor, scale
+
+
+def _cyclic(t, p):
+    scale_factor, scale = _cyclic_shape(t, p)
+    height = (p["max_lr"] - p["min_lr"]) * scale_factor
     return p["min_lr"] + height * scale
+
+
+def _cyclic_momentum(t, p):
+    """Momentum falls as the LR rises: max_momentum - (max - base) * triangle * scale."""
+    if not p["cycle_momentum"]:
+        return {}
+    scale_factor, scale = _cyclic_shape(t, p)
+    height = (p["max_momentum"] - p["base_momentum"]) * scale_factor
+    return {p["momentum_field"]: p["max_momentum"] - height * scale}
 
 
 def _check_cyclic(p: dict, where: str) -> None:
@@ -625,8 +659,11 @@ define(
               "exp_range scales it by gamma**t", default="triangular",
               choices=("triangular", "triangular2", "exp_range")),
         Param("gamma", "float", "exp_range: amplitude factor per step", default=1.0, gt=0, le=1),
+        *momentum_params(0.8, 0.9),
     ),
     evaluate=_cyclic,
+    series=MOMENTUM_SERIES,
+    series_values=_cyclic_momentum,
     arrays=7,
     check=_check_cyclic,
     example={"min_lr": 0.001, "max_lr": 0.1, "step_size_up": 20, "mode": "triangular2"},
@@ -678,11 +715,31 @@ def _onecycle_closed(t, p):
 
 
 def _onecycle(t, p):
+    return _onecycle_curve(t, p, _onecycle_phases(p))
+
+
+def _onecycle_momentum_phases(p):
+    """The phases' momentum, inverse to the LR's: max -> base -> max (three_phase: then held)."""
+    low, high = p["base_momentum"], p["max_momentum"]
+    ends = [end for end, _, _ in _onecycle_phases(p)]
+    if p["three_phase"]:
+        return list(zip(ends, (high, low, high), (low, high, high)))
+    return list(zip(ends, (high, low), (low, high)))
+
+
+def _onecycle_momentum(t, p):
+    if not p["cycle_momentum"]:
+        return {}
+    return {p["momentum_field"]: _onecycle_curve(t, p, _onecycle_momentum_phases(p))}
+
+
+def _onecycle_curve(t, p, phases):
+    """One-cycle's phases annealed from start to end values, as OneCycleLR.get_lr computes the
+    LR and the momentum alike."""
     # Past total_steps PyTorch raises; lrsched holds the final value.
     step = np.minimum(t, _onecycle_last(p))
     lr = np.empty(t.shape, dtype=np.float64)
     start_step, done = 0.0, np.zeros(t.shape, dtype=bool)
-    phases = _onecycle_phases(p)
     for i, (end_step, start, end) in enumerate(phases):
         mask = ~done & ((step <= end_step) | (i == len(phases) - 1))
         pct = (step[mask] - start_step) / (end_step - start_step)
@@ -725,8 +782,11 @@ define(
               default=1e4, gt=0),
         Param("three_phase", "bool", "add a phase back to the start value before the final "
               "annealing (fast.ai style)", default=False),
+        *momentum_params(0.85, 0.95),
     ),
     evaluate=_onecycle,
+    series=MOMENTUM_SERIES,
+    series_values=_onecycle_momentum,
     closed_form=_onecycle_closed,
     arrays=7,
     check=_check_onecycle,

@@ -328,6 +328,10 @@ class Kind:
     closed_form: Callable[[Any, dict], Any] | None = None
     compose: Compose | None = None
     arrays: float | Callable[[dict], float] = 4.0
+    # Other hyperparameters the kind sets beside the LR (names of SERIES, e.g. one-cycle's
+    # momentum): `series_values(t, p)` returns those the parameters switch on, on the same clock.
+    series: tuple[str, ...] = ()
+    series_values: Callable[[Any, dict], dict[str, Any]] | None = None
 
     @property
     def feedback(self) -> bool:
@@ -348,6 +352,33 @@ class Kind:
         return tuple(p.name for p in self.params)
 
 
+@dataclass(frozen=True)
+class SeriesDef:
+    """A hyperparameter evaluated beside the LR, step by step (`engine.evaluate_series`).
+
+    `name` is its key in the series and the suffix of its column (`<label>:<name>`); the plot
+    draws it in the panel `panel`, whose y axis says `axis`.
+    """
+
+    name: str
+    panel: str
+    axis: str
+    help: str
+
+
+#: Every series besides the LR, in column order: one row per hyperparameter, so that a new one
+#: (a schedule of beta2, say) is a row here and a producer, not a change to every output.
+SERIES: dict[str, SeriesDef] = {s.name: s for s in (
+    SeriesDef("momentum", "momentum", "momentum", "the optimizer's momentum (SGD, RMSprop), cycled "
+              "inversely to the LR as torch's OneCycleLR and CyclicLR set it"),
+    SeriesDef("beta1", "momentum", "momentum", "Adam's beta1 (betas[0]), cycled as momentum is"),
+    SeriesDef("weight_decay", "weight_decay", "weight decay", "the weight decay at each step, from "
+              "a schedule of its own (timm, DINO-style recipes anneal it with a cosine)"),
+)}
+#: The plot's panels, top to bottom: the LR, then each series' panel.
+PANELS: tuple[str, ...] = ("lr", *dict.fromkeys(s.panel for s in SERIES.values()))
+
+
 class Registry:
     """Kinds by name, in registration order, with 'did you mean' on a miss."""
 
@@ -362,6 +393,10 @@ class Registry:
             raise ValueError(f"kind {kind.name!r} repeats a parameter")
         if (kind.compose is None) == (kind.evaluate is None):
             raise ValueError(f"kind {kind.name!r} needs exactly one of evaluate and compose")
+        unknown = [name for name in kind.series if name not in SERIES]
+        if unknown or bool(kind.series) != (kind.series_values is not None):
+            raise ValueError(f"kind {kind.name!r} declares series {unknown or kind.series} without "
+                             "a SERIES row or a series_values function")
         if kind.compose is not None and kind.param(kind.compose.param).type != "phases":
             raise ValueError(f"kind {kind.name!r} composes {kind.compose.param!r}, not a list of schedules")
         self._kinds[kind.name] = kind

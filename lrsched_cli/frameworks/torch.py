@@ -115,7 +115,12 @@ def _torch_warm_restarts(a: dict, c: _Context) -> dict:
 
 def _torch_cyclic(a: dict, c: _Context) -> dict:
     return {"kind": "cyclic", "min_lr": a["base_lr"], "max_lr": a["max_lr"], "step_size_up": a["step_size_up"],
-            "step_size_down": a["step_size_down"], "mode": a["mode"], "gamma": a["gamma"]}
+            "step_size_down": a["step_size_down"], "mode": a["mode"], "gamma": a["gamma"], **_momentum(a)}
+
+
+def _momentum(a: dict) -> dict:
+    """The momentum CyclicLR and OneCycleLR cycle (core.kinds.momentum_params): kept, not dropped."""
+    return {name: a[name] for name in ("cycle_momentum", "base_momentum", "max_momentum")}
 
 
 def _torch_onecycle(a: dict, c: _Context) -> dict:
@@ -128,7 +133,7 @@ def _torch_onecycle(a: dict, c: _Context) -> dict:
     return {"kind": "onecycle", "max_lr": a["max_lr"], "total_steps": total, "pct_start": a["pct_start"],
             "past_end": "extrapolate",
             "anneal_strategy": a["anneal_strategy"], "div_factor": a["div_factor"],
-            "final_div_factor": a["final_div_factor"], "three_phase": a["three_phase"]}
+            "final_div_factor": a["final_div_factor"], "three_phase": a["three_phase"], **_momentum(a)}
 
 
 def _torch_plateau(a: dict, c: _Context) -> dict:
@@ -270,15 +275,24 @@ def _torch_own_native(piece: cg._Piece, base: float, *, alone: bool, first: bool
         return cg._call(sched + "CyclicLR", [
             "optimizer", cg._kw("base_lr", p["min_lr"]), cg._kw("max_lr", p["max_lr"]),
             cg._kw("step_size_up", p["step_size_up"]), cg._kw("step_size_down", p["step_size_down"]),
-            cg._kw("mode", p["mode"]), cg._kw("gamma", p["gamma"]), cg._kw("cycle_momentum", False)])
+            cg._kw("mode", p["mode"]), cg._kw("gamma", p["gamma"]), *_momentum_kws(s)])
     if name == "onecycle" and alone:
         p.get("past_end")  # either way: lrsched_values stops stepping where lrsched holds
         return cg._call(sched + "OneCycleLR", [
             "optimizer", cg._kw("max_lr", p["max_lr"]), cg._kw("total_steps", p["total_steps"]),
             cg._kw("pct_start", p["pct_start"]), cg._kw("anneal_strategy", p["anneal_strategy"]),
             cg._kw("div_factor", p["div_factor"]), cg._kw("final_div_factor", p["final_div_factor"]),
-            cg._kw("three_phase", p["three_phase"]), cg._kw("cycle_momentum", False)])
+            cg._kw("three_phase", p["three_phase"]), *_momentum_kws(s)])
     return None
+
+
+def _momentum_kws(schedule: Schedule) -> list[str]:
+    """cycle_momentum, base_momentum and max_momentum where they differ from torch's defaults,
+    which lrsched's are (torch cycles betas[0] instead when the optimizer has betas)."""
+    if not schedule.params["cycle_momentum"]:
+        return [cg._kw("cycle_momentum", False)]
+    return [cg._kw(name, schedule.params[name]) for name in ("base_momentum", "max_momentum")
+            if schedule.params[name] != schedule.kind.param(name).default]
 
 
 def _torch_warmup_native(piece: cg._Piece, base: float) -> str | None:

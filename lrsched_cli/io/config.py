@@ -8,13 +8,14 @@ from typing import Any, Mapping, Sequence
 from ..app.settings import SETTINGS, UNITS, RuleError, check_file_value, resolve
 from ..core.engine import Schedule, build
 from ..core.registry import did_you_mean, format_value
+from ..core.series import SCHEDULE_PARAM_NAMES
 from ..errors import ConfigError, SpecError
 
 TOP_KEYS = (*(s.name for s in SETTINGS if s.group == "top"), "run", "schedules")
 RUN_KEYS = tuple(s.name for s in SETTINGS if s.group == "run")
 #: Keys a schedule entry may carry for the run (app/runplan.py), `from:` entries included.
 RUN_ENTRY_KEYS = ("per", "stepping", "warmup_epochs", "steps")
-FROM_KEYS = ("from", "base_lr", "metric", "label", "dialect", *RUN_ENTRY_KEYS)
+FROM_KEYS = ("from", "base_lr", "metric", "label", "dialect", *RUN_ENTRY_KEYS, *SCHEDULE_PARAM_NAMES)
 
 
 @dataclass
@@ -168,7 +169,7 @@ def from_framework(item: Any, base_lr: Any, where: str) -> Any:
         mapping = translate(item["from"], base_lr=item.get("base_lr", base_lr), metric=item.get("metric"))
     except SpecError as exc:
         raise SpecError(f"{where}: {exc}") from None
-    for key in ("label", *RUN_ENTRY_KEYS):
+    for key in ("label", *RUN_ENTRY_KEYS, *SCHEDULE_PARAM_NAMES):
         if key in item:
             mapping[key] = item[key]
     return mapping
@@ -232,8 +233,8 @@ def _describe(value: Any) -> str:
 def parse_spec(text: str) -> dict[str, Any]:
     """A compact spec string, `kind:key=value,key=value`, as a mapping.
 
-    Values are read as YAML scalars or flow lists (`milestones=[30,60]`); commas inside brackets
-    or quotes do not split.
+    Values are read as YAML scalars, flow lists (`milestones=[30,60]`) or flow mappings; commas inside brackets,
+    braces or quotes do not split.
     """
     from .files import loads_yaml
 
@@ -257,9 +258,9 @@ def _split_items(text: str) -> list[str]:
             quote = "" if char == quote else quote
         elif char in "'\"":
             quote = char
-        elif char in "[(":
+        elif char in "[({":  # {...}: a flow mapping, such as weight_decay={kind: cosine, ...}
             depth += 1
-        elif char in "])":
+        elif char in "])}":
             depth -= 1
         elif char == "," and depth == 0:
             items.append("".join(current))

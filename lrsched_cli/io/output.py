@@ -5,7 +5,7 @@ import csv
 import functools
 import io
 import json
-from typing import Any, Sequence, TextIO
+from typing import Any, Mapping, Sequence, TextIO
 
 from ..core.engine import Schedule
 
@@ -66,27 +66,62 @@ def _orjson() -> Any:
     return orjson
 
 
+def named_columns(schedules: Sequence[Schedule], series: Sequence[Mapping[str, Any]]) -> tuple[list[str], list]:
+    """Column names and values of every schedule's series (core.engine.evaluate_series): the LR
+    as `<label>`, or one `<label>[g]` per parameter group instead, then `<label>:<name>` for
+    each other series (momentum, beta1, weight_decay)."""
+    names, columns = [], []
+    for schedule, values in zip(schedules, series):
+        drawn = lr_keys(values)
+        for key in drawn:
+            names.append(schedule.label + key[2:])
+            columns.append(values[key])
+        for key, column in values.items():
+            if not key.startswith("lr"):
+                names.append(f"{schedule.label}:{key}")
+                columns.append(column)
+    return names, columns
+
+
+def lr_keys(values: Mapping[str, Any]) -> list[str]:
+    """The keys of a schedule's learning rates: one per parameter group ("lr[g]"), else "lr"."""
+    return [key for key in values if key.startswith("lr[")] or ["lr"]
+
+
 def write_json(stream: TextIO, index_name: str, schedules: Sequence[Schedule],
-               columns: Sequence[Any]) -> None:
-    """The same data as the CSV plus each schedule's kind and full parameters."""
+               columns: Sequence[Any], series: Sequence[Mapping[str, Any]] | None = None) -> None:
+    """The same data as the CSV plus each schedule's kind and full parameters; a schedule with
+    other series or parameter groups has them under "series" and "group_values"."""
     document = {
         "generator": "lrsched",
         "unit": index_name,
         "steps": len(columns[0]) if columns else 0,
         "schedules": [
-            {**schedule.to_mapping(), "values": column.tolist()}
-            for schedule, column in zip(schedules, columns)
+            {**schedule.to_mapping(), "values": column.tolist(), **_json_series(values)}
+            for schedule, column, values in zip(schedules, columns, series or [{}] * len(columns))
         ],
     }
     json.dump(document, stream, indent=1, allow_nan=False)
     stream.write("\n")
 
 
-def _csv(stream: TextIO, index_name: str, schedules: Sequence[Schedule], columns: Sequence[Any]) -> None:
-    write_csv(stream, index_name, [s.label for s in schedules], columns)
+def _json_series(values: Mapping[str, Any]) -> dict[str, Any]:
+    others = {key: column.tolist() for key, column in values.items() if key != "lr" and not key.startswith("lr[")}
+    groups = [column.tolist() for key, column in values.items() if key.startswith("lr[")]
+    return {**({"series": others} if others else {}), **({"group_values": groups} if groups else {})}
 
 
-#: The writers by format; each takes (stream, index name, schedules, columns).
+def _csv(stream: TextIO, index_name: str, schedules: Sequence[Schedule], columns: Sequence[Any],
+         series: Sequence[Mapping[str, Any]] | None = None) -> None:
+    if series is not None:
+        labels, columns = named_columns(schedules, series)
+    else:
+        labels = [s.label for s in schedules]
+    write_csv(stream, index_name, labels, columns)
+
+
+#: The writers by format; each takes (stream, index name, schedules, columns) and, optionally,
+#: each schedule's series (what core.engine.evaluate_series returns).
 WRITERS = {"csv": _csv, "json": write_json}
 FORMATS = tuple(WRITERS)
 

@@ -28,7 +28,18 @@ def kinds_markdown() -> str:
                      f"| {params} | {torch} |")
     lines.append("")
     lines.append("Every kind also takes the warmup prefix `warmup_steps`, `warmup_start_lr`, `warmup_shape`, `warmup_mode`, `warmup_target`.")
+    lines.append(_series_text())
     return "\n".join(lines)
+
+
+def _series_text() -> str:
+    """Which kinds set other hyperparameters, and the schedule-level parameters, from their tables."""
+    from ..core.series import SCHEDULE_PARAMS
+
+    producers = [f"`{k.name}` ({' or '.join(k.series)})" for k in REGISTRY if k.series]
+    names = ", ".join(f"`{p.name}`" for p in SCHEDULE_PARAMS)
+    return (f"Kinds that also set another series beside the LR: {', '.join(producers)}. "
+            f"Any whole schedule also takes {names} (parameter groups and a weight-decay schedule).")
 
 
 def _param_text(kind: Kind, name: str) -> str:

@@ -40,6 +40,7 @@ __all__ = [
     "LAYOUTS",
     "check_plot_path",
     "save_figure",
+    "save_panels",
     "build_figure",
     "reduce_points",
     "can_show",
@@ -713,6 +714,86 @@ def save_figure(series: list[Series], path: str | os.PathLike[str], *, unit: str
         _show(series, unit=unit, log_y=log_y, title=title, layout=layout,
               zoom=zoom_of(series, layout=layout, log_y=log_y, **zoom))
     return result
+
+
+# -- stacked panels: the LR above the other hyperparameters (momentum, weight decay) ----------
+
+#: Height of the LR's panel and of each panel under it, in inches.
+_LR_PANEL_IN, _PANEL_IN = 4.0, 2.2
+
+
+def save_panels(panels: Sequence[tuple], path: str | os.PathLike[str], *,
+                unit: str = "epoch", log_y: bool = False, title: str | None = None,
+                dpi: int = 150) -> Path:
+    """Draw stacked panels sharing the step axis into `path` (.png or .svg), atomically.
+
+    `panels` is (y-axis label, series) or (y-axis label, series, style indices) from the top,
+    the indices choosing each curve's colour so one schedule keeps its colour in every panel;
+    the first panel is the LR's, the only one `log_y` applies to. Each panel has its own
+    legend; the checks and limits of `save_figure` apply to all the curves together.
+    """
+    fmt = check_plot_path(path)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
+        warnings.filterwarnings("ignore", message="constrained_layout not applied", category=UserWarning)
+        fig = build_panels(panels, unit=unit, log_y=log_y, title=title, dpi=dpi)
+        data = render(fig, fmt, dpi)
+    return atomic_write(path, data, ensure_parent=True)
+
+
+def build_panels(panels: Sequence[tuple], *, unit: str = "epoch",
+                 log_y: bool = False, title: str | None = None, dpi: int = 150) -> Figure:
+    """The Figure `save_panels` renders: one axes per panel, x shared, the LR's the tallest."""
+    every = [s for panel in panels for s in panel[1]]
+    _check_args(every, "overlay", dpi)
+    check_figure_cost(every, "overlay", dpi, title)
+    mpl = _import_matplotlib()
+    import matplotlib.style
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    heights = [_LR_PANEL_IN] + [_PANEL_IN] * (len(panels) - 1)
+    with matplotlib.style.context("default"), mpl.rc_context(_RC):
+        fig = Figure(figsize=(_OVERLAY_SIZE[0], sum(heights)), dpi=dpi, layout="constrained")
+        FigureCanvasAgg(fig)
+        axes = fig.subplots(len(panels), 1, sharex=True, squeeze=False, height_ratios=heights)[:, 0]
+        columns = _columns(_OVERLAY_SIZE[0], dpi)
+        n = max(np.size(s.values) for s in every)
+        for i, (ax, panel) in enumerate(zip(axes, panels)):
+            styles = panel[2] if len(panel) > 2 else range(len(panel[1]))
+            _draw_panel(fig, ax, panel[1], styles, panel[0], columns, n, log_y and i == 0,
+                        from_zero=i == 0)
+        axes[-1].set_xlabel(_text(unit))
+        if title:
+            axes[0].set_title(_text(title))
+        _freeze_layout(fig)
+    return fig
+
+
+def _span(ys: Sequence[np.ndarray]) -> tuple[float, float, bool]:
+    """Linear limits around the values alone, with a margin."""
+    finite = [y[np.isfinite(y)] for y in ys]
+    finite = [y for y in finite if y.size]
+    if not finite:
+        return 0.0, 1.0, False
+    lo, hi = min(float(y.min()) for y in finite), max(float(y.max()) for y in finite)
+    pad = 0.08 * (hi - lo) if hi > lo else 0.05 * abs(hi) or 0.5
+    return lo - pad, hi + pad, False
+
+
+def _draw_panel(fig: Figure, ax: Axes, series: Sequence[Series], styles: Sequence[int], ylabel: str,
+                columns: int, n: int, log_y: bool, from_zero: bool) -> None:
+    """One panel; `from_zero` keeps 0 in view (the LR), else the axis spans the values (a
+    momentum between 0.85 and 0.95 would be a flat line on an axis from 0)."""
+    raw = [np.asarray(s.values, dtype=np.float64).ravel() for s in series]
+    log = log_y and any(bool(np.any(y > 0)) for y in raw)
+    for s, y, style in zip(series, raw, styles):
+        _draw_series(ax, s, _prepared(y, log), _style(style), columns, True)
+    drawn = [line.get_ydata() for line in ax.get_lines()]
+    bottom, top, log = _y_limits(drawn, log) if from_zero or log else _span(drawn)
+    _format_axes(ax, n=n, bottom=bottom, top=top, log=log)
+    ax.set_ylabel(_text(ylabel))
+    _place_legend(fig, ax, [_text(s.label) for s in series], inside=True)
 
 
 def _show(series: Sequence[Series], *, unit: str, log_y: bool, title: str | None,

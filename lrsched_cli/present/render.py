@@ -60,6 +60,7 @@ def describe(kind: Kind, cli_example: str, yaml_example: str) -> Group:
         Panel(Text(kind.formula), title="formula", title_align="left", expand=False),
         Text("\nParameters", style="bold underline"),
         params,
+        *_series_lines(kind),
         Text("\nTips", style="bold underline"),
         *[Text(f"  - {tip}") for tip in kind.tips],
         Text("\nEquivalents", style="bold underline"),
@@ -71,6 +72,16 @@ def describe(kind: Kind, cli_example: str, yaml_example: str) -> Group:
     parts += [Text("\nExample", style="bold underline"), Text(f"  {cli_example}"),
               Text("\n  # the same in a YAML config", style="dim"), Text(yaml_example)]
     return Group(*parts)
+
+
+def _series_lines(kind: Kind) -> list[Text]:
+    """What the kind sets beside the LR (core/registry.py SERIES), for `describe`."""
+    if not kind.series:
+        return []
+    from ..core.registry import SERIES
+
+    return [Text("\nSeries beside the LR (a column <label>:NAME, a plot panel)", style="bold underline"),
+            *[Text.assemble(("  " + name, "bold"), f": {SERIES[name].help}") for name in kind.series]]
 
 
 def values_table(labels: Sequence[str], columns: Sequence[Any], rows: Sequence[int], unit: str,
