@@ -856,9 +856,9 @@ def save_difference_figure(series: list[Series], pairs: Sequence[tuple[int, int]
             FigureCanvasAgg(fig)
             top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(2, 1))
             columns = max(_columns(_DIFF_SIZE[0], dpi), 16)
-            _draw_panel(top, series, columns, log_y, [i for i in range(len(series))])
+            _draw_difference_panel(top, series, columns, log_y, [i for i in range(len(series))])
             top.set_ylabel("learning rate")
-            _draw_panel(bottom, diffs, columns, False, [j for _, j in pairs])
+            _draw_difference_panel(bottom, diffs, columns, False, [j for _, j in pairs])
             bottom.axhline(0.0, color="0.4", linewidth=0.8, zorder=1)
             bottom.set_ylabel("difference")
             bottom.set_xlabel(_text(unit))
@@ -877,7 +877,7 @@ def _difference(a: Series, b: Series) -> Series:
     return Series(f"{b.label} - {a.label}", values, jumps=a.jumps and b.jumps)
 
 
-def _draw_panel(ax: Axes, series: Sequence[Series], columns: int, log_y: bool, styles: Sequence[int]) -> None:
+def _draw_difference_panel(ax: Axes, series: Sequence[Series], columns: int, log_y: bool, styles: Sequence[int]) -> None:
     log = log_y and any(bool(np.any(s.values > 0)) for s in series)
     for s, i in zip(series, styles):
         _draw_series(ax, s, _prepared(s.values, log), _style(i), columns, True)
