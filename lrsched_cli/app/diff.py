@@ -54,14 +54,27 @@ def _from_json(path: str, text: str) -> Exported:
     try:
         data = json.loads(text)
         schedules = data["schedules"]
-        labels = [str(s["label"]) for s in schedules]
-        columns = [np.asarray(s["values"], dtype=np.float64) for s in schedules]
+        labels, columns = [], []
+        for schedule in schedules:
+            for label, values in _json_columns(schedule):
+                labels.append(label)
+                columns.append(np.asarray(values, dtype=np.float64))
         unit = str(data.get("unit", "step"))
     except (ValueError, KeyError, TypeError) as exc:
         raise DataError(f"{path}: not a file written by 'lrsched export --format json' ({_reason(exc)})") from None
     if not columns or len({c.size for c in columns}) != 1 or columns[0].ndim != 1:
         raise DataError(f"{path}: expected schedules with values of one length")
     return Exported(path, unit, labels, columns)
+
+
+def _json_columns(schedule: dict) -> list[tuple[str, Any]]:
+    """A JSON schedule's columns named as the CSV names them (io/output.py named_columns): its LR,
+    or one `<label>[g]` per parameter group instead, then `<label>:<series>` for momentum and the
+    like."""
+    label = str(schedule["label"])
+    groups = schedule.get("group_values") or []
+    lrs = [(f"{label}[{g}]", values) for g, values in enumerate(groups)] or [(label, schedule["values"])]
+    return lrs + [(f"{label}:{key}", values) for key, values in (schedule.get("series") or {}).items()]
 
 
 def _from_csv(path: str, text: str) -> Exported:

@@ -56,6 +56,20 @@ class Request:
         epoch = np.arange(self.steps) / upe
         return "step", ["epoch", *self.labels], [{"lr": epoch} if series else epoch, *data]
 
+    def exported(self) -> tuple[str, list[str], list]:
+        """The index name, column names and columns as `export` writes them: each series and
+        parameter group (io/output.py named_columns), the fractional epoch first with --unit
+        step+epoch."""
+        from types import SimpleNamespace
+
+        from ..io.output import named_columns
+
+        index, labels, _ = self.indexed()
+        _, _, series = self.indexed(series=True)
+        epoch = [SimpleNamespace(label=labels[0])] if len(labels) > len(self.labels) else []
+        names, columns = named_columns([*epoch, *self.schedules], series)
+        return index, names, columns
+
     def summaries(self, columns: list | None = None) -> list:
         """The summary of each column over its own run (a shorter run's NaN tail left out)."""
         import numpy as np

@@ -121,10 +121,11 @@ def _check(*, against: str | None, rtol: str | None, atol: str | None, **values:
     exported = read_export(against)
     req = gather(flags=run_flags(values), **values)
     lines, failed = [], False
-    for i, j in pair(req.labels, exported.labels, against):
-        found = differences(req.columns[i], exported.columns[j], *tolerances)
+    index, labels, columns = req.exported()  # every series and group, as export wrote them
+    for i, j in pair(labels, exported.labels, against):
+        found = differences(columns[i], exported.columns[j], *tolerances)
         failed |= not found.equal
-        lines.append(_check_line(req.labels[i], found, against, req.unit, tolerances))
+        lines.append(_check_line(labels[i], found, against, index, tolerances))
     to_stdout(lambda stream: stream.write("".join(line + "\n" for line in lines)))
     if failed:
         raise typer.Exit(1)
@@ -200,7 +201,7 @@ def _side(text: str, flags: dict[str, Any], other: str) -> Any:
         req = gather(flags=flags, framework=text)
     else:
         req = gather(flags=flags, spec=[text])
-    return Exported(text, req.unit, req.labels, req.columns)
+    return Exported(text, *req.exported())
 
 
 def _diff_line(label_a: str, label_b: str, found: Any, unit: str) -> str:

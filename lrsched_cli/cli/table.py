@@ -15,10 +15,7 @@ MAX_TABLE_ROWS = 10_000
 
 
 def _table(*, every: str | None, chart: bool, no_lint: bool = False, **values: Any) -> None:
-    from types import SimpleNamespace
-
     from ..app.gather import gather
-    from ..io.output import named_columns
     from ..core.summary import sample_rows
     from ..present.render import summary_table, values_table
 
@@ -36,9 +33,7 @@ def _table(*, every: str | None, chart: bool, no_lint: bool = False, **values: A
     check_rows(count, step)
     rows = sample_rows(count, step)
     console = out()
-    _, _, series = req.indexed(series=True)
-    schedules = [SimpleNamespace(label=labels[0]), *req.schedules] if len(labels) > len(req.labels) else req.schedules
-    names, cells = named_columns(schedules, series)  # a column per series and group
+    _, names, cells = req.exported()  # a column per series and group
     console.print(values_table(names, cells, rows, index, title=req.title))
     own = columns[len(columns) - len(req.labels):]  # without a fractional-epoch column
     console.print(summary_table(req.labels, req.summaries(own), index))
