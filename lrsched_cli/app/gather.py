@@ -50,7 +50,9 @@ class Request:
         if upe is None or unit == "step":
             return unit, self.labels, data
         if unit == "epoch":
-            return "epoch", self.labels, [_each(d, lambda column: column[::upe]) for d in data]
+            if series:
+                return "epoch", self.labels, [_each(d, lambda column: column[::upe]) for d in data]
+            return "epoch", self.labels, [column[::upe] for column in data]
         import numpy as np
 
         epoch = np.arange(self.steps) / upe
@@ -222,7 +224,7 @@ def _from_trainer(flags: Mapping[str, Any], source: str, dialect: str | None, la
 
     reading = read(source, dialect, overrides=flags)
     file = {}
-    for name, value in reading.run.items():
+    for name, value in _run_layer(reading.run).items():
         if name in BY_NAME:
             try:
                 file[name] = check_file_value(name, value)
@@ -235,6 +237,21 @@ def _from_trainer(flags: Mapping[str, Any], source: str, dialect: str | None, la
     schedule = build(mapping, run.steps, mapping["label"])
     name = Path(source).stem if Path(reading.source).is_file() else reading.dialect
     return Request([schedule], run, name)
+
+
+#: The run settings from which the run geometry derives the number of updates (app/settings.py).
+_LENGTH_SOURCES = ("epochs", "samples", "tokens", "max_steps", "dataset_size", "batch_size", "world_size",
+                   "grad_accum", "steps_per_epoch", "warmup_ratio", "seq_len")
+
+
+def _run_layer(run: Mapping[str, Any]) -> dict[str, Any]:
+    """A training config's numbers as the file layer of the run settings. Where its trainer has
+    already decided the number of updates (`steps`), with its own arithmetic (Megatron's global
+    batch, DeepSpeed's train_batch_size), that number stands: the geometry it came from is said
+    in the messages but not derived again by lrsched's rules, which might round it otherwise."""
+    if run.get("steps") is None:
+        return dict(run)
+    return {name: value for name, value in run.items() if name not in _LENGTH_SOURCES}
 
 
 def _one_source(kind: Any, config: str | None, spec: list[str] | None, label: str | None) -> None:

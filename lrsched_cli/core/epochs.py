@@ -21,10 +21,12 @@ TIME_PARAMS = frozenset({
 #: Every other parameter: rates, factors, shapes, choices, and the feedback kinds' counters (those
 #: kinds are refused below: their metric arrives once per step).
 UNTIMED_PARAMS = frozenset({
-    "anneal_strategy", "boundary", "column", "cooldown", "cycle_decay", "cycle_decay_on", "cycle_limit",
+    "anneal_strategy", "base_momentum", "boundary", "column", "cooldown", "cycle_decay", "cycle_decay_on", "cycle_limit",
+    "cycle_momentum",
     "cycle_mult", "decay_power", "decay_rate", "decay_ratio", "decay_type", "div_factor", "end_factor", "end_lr",
     "eps", "exponent", "expr", "factor", "factors", "file", "final_div_factor", "gamma", "increase_cooldown",
-    "interpolation", "k_decay", "lb", "max_lr", "metric", "min_lr", "mode", "options", "past_end",
+    "interpolation", "k_decay", "lb", "max_lr", "max_momentum", "metric", "min_lr", "mode",
+    "momentum_field", "options", "past_end",
     "patience", "pct_start", "phases", "power", "product", "reset_start", "schedules", "seed", "smooth",
     "stable_power", "stable_shape", "staircase", "start_factor", "start_lr", "target", "three_phase",
     "threshold", "threshold_mode", "ub", "warmup_mode", "warmup_shape", "warmup_start_lr", "warmup_target",
