@@ -196,3 +196,10 @@ def test_any_bad_count_text_is_a_one_line_usage_error(text):
         pass
     result = invoke("export", "cosine", "--max-lr", "0.1", "--steps-per-epoch", text, "--epochs", "1")
     assert result.exit_code == 2 and result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
+
+
+def test_a_geometry_setting_that_changes_nothing_is_said():
+    result = invoke("export", "cosine", "--max-lr", "0.1", "--drop-last", "--world-size", "8")
+    assert result.exit_code == 0
+    assert "note: --drop-last, --world-size changes nothing without --dataset-size, --tokens or --samples" \
+        in result.stderr

@@ -133,6 +133,12 @@ def derive(values: Mapping[str, Any], ranks: Mapping[str, int] | None = None,
     lines: list[str] = []
     notes: list[str] = []
     per_epoch = _per_epoch(get, ranks, name, lines, notes)
+    if "dataset_size" not in get and "tokens" not in get and "samples" not in get:
+        unused = [key for key, default in (("drop_last", False), ("world_size", 1), ("grad_accum", 1))
+                  if get.get(key, default) != default]
+        if unused:  # said, not refused: the settings may come from a shared file
+            notes.append(f"{', '.join(name(key) for key in unused)} changes nothing without "
+                         f"{name('dataset_size')}, {name('tokens')} or {name('samples')}")
     batch = _global_batch(get, name, lines)
     candidates = _totals(get, per_epoch, batch, name)
     total, chosen = _choose(candidates, ranks, name)
