@@ -13,13 +13,13 @@ class Request:
     """The schedules a command was asked for, evaluated over the run."""
 
     def __init__(self, schedules: list, run: RunSettings, name: str) -> None:
-        from ..core.engine import check_steps, evaluate
+        from ..core.engine import check_run, evaluate
 
         for schedule in schedules:
             if has_lone_surrogate(schedule.label):
                 raise UsageError(f"{schedule.where}: label must be valid UTF-8 text (received "
                                  f"{schedule.label!r}; an undecodable byte)")
-        check_steps(run.steps, len(schedules))
+        check_run(schedules, run.steps)  # the schedules' own costs, not only their count
         self.schedules, self.run, self.name = schedules, run, name
         self.columns = [evaluate(s, run.steps) for s in schedules]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import UsageError
-from .base import examples, out
+from .base import out
 from .kinds import kind_group
 from .options import TABLE_OPTIONS, int_option, run_flags
 

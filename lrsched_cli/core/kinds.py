@@ -348,6 +348,10 @@ def _has_cycles(p: dict) -> bool:
 
 def _check_polynomial(p: dict, where: str) -> None:
     check_min_below_max(p, where)
+    _check_stretch(p, where)
+
+
+def _check_stretch(p: dict, where: str) -> None:
     if p["past_end"] == "stretch" and _has_cycles(p):
         raise rule_error(where, "past_end stretch takes no cycle_limit, cycle_mult, cycle_decay or "
                          "k_decay", cycle_limit=p["cycle_limit"], cycle_mult=p["cycle_mult"],
@@ -1261,9 +1265,16 @@ FRAMEWORK_BOUNDS = {
     ("step", "gamma"): _relaxed("step", "gamma", gt=None, ge=0),  # StepLR(gamma=0.0): 0 after step_size
     ("multistep", "gamma"): _relaxed("multistep", "gamma", gt=None, ge=0),
     ("exponential", "gamma"): _relaxed("exponential", "gamma", gt=None, ge=0),
+    # optax polynomial_schedule rising with any power, or to a negative end_value (optax's tests)
+    ("polynomial", "min_lr"): _relaxed("polynomial", "min_lr", ge=None),
+    ("linear", "end_factor"): _relaxed("linear", "end_factor", ge=None),
+    # a zero initial rate (optax init_value=0.0 without warmup steps, a rise from 0)
+    ("constant", "max_lr"): _relaxed("constant", "max_lr", gt=None, ge=0),
+    ("polynomial", "max_lr"): _relaxed("polynomial", "max_lr", gt=None, ge=0),
 }
 #: kind -> the check in framework mode (None: none).
 FRAMEWORK_CHECKS = {
     "cyclic": None,  # CyclicLR(base_lr above max_lr): cycles downwards
     "onecycle": _check_onecycle_framework,  # pct_start=0.0, total_steps=2
+    "polynomial": _check_stretch,  # end above the start: a rising curve
 }
