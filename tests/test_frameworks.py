@@ -313,8 +313,8 @@ def test_any_text_gives_a_schedule_or_one_line_error(spec, base_lr, steps):
 
 # -- issue 14: zero-length paths, chain factors, framework mode -------------------------------
 
-@pytest.mark.parametrize("child", ["LinearLR(start_factor=0.5, total_iters=0)",
-                                   "ConstantLR(factor=0.5, total_iters=0)", "MultiStepLR(milestones=[0, 30], gamma=0.5)"])
+@pytest.mark.parametrize("child", ["LinearLR(start_factor=0.5, total_iters=0)", "ConstantLR(factor=0.5, total_iters=0)",
+                                   "MultiStepLR(milestones=[0, 30], gamma=0.5)"])
 def test_a_chain_factor_folded_into_a_child_stays_a_factor(child):
     # torch 2.13: 0.05, 0.045, 0.0405, ... (the child's factor 0.5 times ExponentialLR's 0.9 ** t)
     spec = f"torch:ChainedScheduler([ExponentialLR(gamma=0.9), {child}])"

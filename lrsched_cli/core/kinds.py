@@ -738,7 +738,8 @@ define(
     tips=("One cycle trains fast with a high peak rate; the long final annealing gives the accuracy.",),
     notes=("PyTorch extrapolates the last phase at t = total_steps (the rate rises again, or goes "
            "negative with linear) and raises after that; lrsched holds the final value from "
-           "t = total_steps - 1. fast.ai uses pct_start=0.25 and a final rate of max_lr/1e5.",),
+           "t = total_steps - 1, or with past_end=extrapolate (what torch:OneCycleLR translates to) "
+           "follows PyTorch to t = total_steps and holds that value after. fast.ai uses pct_start=0.25 and a final rate of max_lr/1e5.",),
 )
 
 
