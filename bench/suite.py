@@ -5,8 +5,11 @@
 1. evaluation of 5 schedules x 1,000,000 steps vs the bare numpy floor (one np.cos over the range
    per schedule) and vs a PyTorch scheduler loop producing the same values (when torch imports;
    the loop runs 100,000 steps per schedule and is scaled to 1,000,000);
-2. CSV export of the 5 x 1,000,000 exact values vs numpy.savetxt with 17 significant digits;
-3. `plot` of 5 x 1,000,000 steps to PNG vs plain matplotlib drawing every point;
+2. CSV export of the 5 x 1,000,000 exact values, with orjson and without (repr), vs numpy.savetxt
+   with 17 significant digits;
+3. `plot` of 5 x 1,000,000 steps to PNG vs plain matplotlib drawing every point, and the `plot` and
+   `compare` processes vs the matplotlib floor: a process that imports matplotlib and saves a
+   two-point figure of the same size and dpi (target: within 1.2x);
 4. process start-up of three commands vs a minimal Typer app in the same style doing the same;
 5. peak RSS of the 1,000,000-step export process.
 
@@ -27,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # the repository's lrsched_cli, without PYTHONPATH
 STEPS = 1_000_000
 FIVE = [
     {"kind": "cosine", "max_lr": 0.1},
@@ -104,12 +108,22 @@ def bench_export(repeat: int, folder: Path) -> list[dict]:
         np.savetxt(folder / "plain.csv", table, fmt=["%d"] + ["%.17g"] * len(columns), delimiter=",",
                    header="step," + ",".join(labels), comments="")
 
-    ours_s, plain_s = best(ours, repeat), best(plain, repeat)
-    check = np.loadtxt(folder / "ours.csv", delimiter=",", skiprows=1)
-    exact = all(np.array_equal(check[:, i + 1], evaluate(s, STEPS)) for i, s in enumerate(built))
-    return [{"what": "CSV export 5 x 1M values" + (" (bit-exact)" if exact else " (NOT EXACT)"),
-             "lrsched_s": ours_s, "reference": "numpy.savetxt %.17g", "reference_s": plain_s,
-             "target": "<= 1.0x", "ratio": ours_s / plain_s}]
+    from lrsched_cli.io import output
+
+    plain_s = best(plain, repeat)
+    rows = []
+    for name, fast in (("orjson", output._orjson), ("repr", lambda: None)):
+        saved, output._orjson = output._orjson, fast  # without orjson: the repr path
+        try:
+            ours_s = best(ours, repeat)
+        finally:
+            output._orjson = saved
+        check = np.loadtxt(folder / "ours.csv", delimiter=",", skiprows=1)
+        exact = all(np.array_equal(check[:, i + 1], evaluate(s, STEPS)) for i, s in enumerate(built))
+        rows.append({"what": f"CSV export 5 x 1M values, {name}" + (" (bit-exact)" if exact else " (NOT EXACT)"),
+                     "lrsched_s": ours_s, "reference": "numpy.savetxt %.17g", "reference_s": plain_s,
+                     "target": "<= 0.5x" if name == "orjson" else "<= 1.0x", "ratio": ours_s / plain_s})
+    return rows
 
 
 def bench_plot(repeat: int, folder: Path) -> list[dict]:
@@ -142,9 +156,39 @@ def bench_plot(repeat: int, folder: Path) -> list[dict]:
     return rows
 
 
+FLOOR = """import sys
+import matplotlib
+matplotlib.use("Agg")
+from matplotlib.figure import Figure
+fig = Figure(figsize=(9.0, 5.0), dpi=150)
+fig.add_subplot().plot([0, 1], [0, 1])
+fig.savefig(sys.argv[1])
+"""
+
+
+def bench_plot_floor(repeat: int, folder: Path) -> list[dict]:
+    """The plot and compare processes beside the matplotlib floor (same figure size and dpi)."""
+    import yaml
+
+    config = folder / "five_plot.yaml"
+    config.write_text(yaml.safe_dump({"steps": STEPS, "unit": "step", "schedules": FIVE}))
+    py = sys.executable
+    floor_s = run_seconds([py, "-c", FLOOR, str(folder / "floor.png")], repeat)
+    lrsched = [py, "-m", "lrsched_cli"]
+    rows = []
+    for name, args in (("plot", lrsched + ["plot", "--config", str(config), "-o", str(folder / "p.png")]),
+                       ("compare", lrsched + ["compare", str(config), "-o", str(folder / "c.png")])):
+        ours_s = run_seconds(args, repeat)
+        rows.append({"what": f"{name} 5 x 1M steps to PNG (process)", "lrsched_s": ours_s,
+                     "reference": "matplotlib floor: import, two-point figure, savefig", "reference_s": floor_s,
+                     "target": "<= 1.2x", "ratio": ours_s / floor_s})
+    return rows
+
+
 def run_seconds(args: list[str], repeat: int) -> float:
     def once() -> None:
-        subprocess.run(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        subprocess.run(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
+                       cwd=HERE.parent)  # python -m lrsched_cli finds the repository's package
 
     once()  # warm the file cache
     return best(once, repeat)
@@ -197,6 +241,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         rows = (bench_eval(repeat) + bench_export(max(1, repeat // 2), folder) + bench_plot(3, folder)
+                + bench_plot_floor(repeat, folder)
                 + bench_startup(repeat * 2) + bench_memory(folder))
     print(f"{'measurement':44} {'lrsched':>9} {'reference':>10} {'ratio':>7}  target / reference")
     for row in rows:

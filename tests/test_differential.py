@@ -440,3 +440,46 @@ def test_lrsched_computes_what_the_library_computes(case, runners):
         return
     np.testing.assert_allclose(ours, truth, rtol=rtol, atol=rtol * (np.abs(truth).max() or 1.0),
                                err_msg=case["spec"])
+
+
+# -- the read tables against the installed signatures -----------------------------------------
+
+def _real(golden, framework: str, name: str):
+    """The installed library's class or function of a read-table entry (None: an alias)."""
+    if framework == "torch":
+        from torch.optim import lr_scheduler, swa_utils
+        return swa_utils.SWALR if name == "SWALR" else getattr(lr_scheduler, name)
+    if framework == "hf":
+        import transformers.optimization as hf
+        return getattr(hf, name, None)  # the get_scheduler names are checked through their functions
+    if framework == "timm":
+        import sys
+        module = sys.modules.get("timm.scheduler") or golden.load_timm_scheduler()
+        return getattr(module, name)
+    if framework == "optax":
+        import optax
+        return getattr(optax.schedules, name)
+    import keras
+    return getattr(keras.optimizers.schedules, name)
+
+
+def test_every_read_table_has_the_installed_signature(runners):
+    """Names, order and defaults of every constructor's arguments (after the optimizer), so that
+    positional arguments are read as the library reads them (timm 1.0.31 dropped `verbose`)."""
+    import inspect
+
+    golden, _ = runners
+    for framework in GENERATORS:
+        for name, ctor in REGISTRY[framework].constructors.items():
+            real = _real(golden, framework, name)
+            if real is None:
+                continue
+            params = [p for p in inspect.signature(real).parameters.values()
+                      if p.name not in ("self", "optimizer") and p.kind is not p.VAR_KEYWORD]
+            if not params and name.startswith("get_"):  # get_*(optimizer, **kwargs): forwarded as keywords
+                assert ctor.keyword_only, name
+                continue
+            assert [a.name for a in ctor.args] == [p.name for p in params], f"{framework}:{name}"
+            for arg, param in zip(ctor.args, params):
+                if param.default is not param.empty and arg.name != "name":  # keras' name: a label
+                    assert arg.default == param.default, f"{framework}:{name} {arg.name}"

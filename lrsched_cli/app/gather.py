@@ -13,7 +13,7 @@ class Request:
     """The schedules a command was asked for, evaluated over the run."""
 
     def __init__(self, schedules: list, run: RunSettings, name: str, plans: list | None = None) -> None:
-        from ..core.engine import check_steps
+        from ..core.engine import check_run, check_steps
         from .runplan import Plan, evaluate_plan
 
         for schedule in schedules:
@@ -23,6 +23,7 @@ class Request:
         from ..core.series import column_count
 
         check_steps(run.steps, sum(column_count(s) for s in schedules))  # groups and series included
+        check_run(schedules, run.steps)  # the schedules' own costs, not only their count
         self.schedules, self.run, self.name = schedules, run, name
         self.messages: list[str] = []  # what a training config said, and where each number came from
         self.plans = plans or [Plan(run.steps) for _ in schedules]

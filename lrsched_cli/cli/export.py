@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import OutputError, UsageError
-from .base import examples, say, to_stdout
+from .base import say, to_stdout
 from .kinds import kind_group
 from .lint import lint_after
 from .options import EXPORT_OPTIONS, output_path, run_flags

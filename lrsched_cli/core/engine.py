@@ -269,7 +269,8 @@ def _resolve_metric(params: dict, horizon: int, where: str):
             raise SpecError(f"{where}: file must be a file name (received {format_value(params['file'])})")
 
         column = params["column"]
-        if column is not None and column.isdigit():
+        # an index is a few ASCII digits: int() of 5,000 digits (or of '²') would raise
+        if column is not None and column.isascii() and column.isdigit() and len(column) <= 18:
             column = int(column)
         return read_metric_column(params["file"], column)
     check_steps(horizon)  # the synthetic curve is as long as the run: refuse before allocating it

@@ -13,12 +13,12 @@ Imports only the standard library and numpy.
 from __future__ import annotations
 
 import ast
-import difflib
 from typing import Callable, Iterable, Mapping
 
 import numpy as np
 
 from ..errors import ExprError
+from .registry import did_you_mean
 
 __all__ = ["CONSTANTS", "FUNCTIONS", "MAX_DEPTH", "MAX_LENGTH", "MAX_NODES", "Expr", "compile_expr"]
 
@@ -178,8 +178,8 @@ class _Compiler:
 
     @staticmethod
     def suggest(word: str, candidates: Iterable[str]) -> str:
-        close = difflib.get_close_matches(word, list(candidates), n=1)
-        return f" (did you mean '{close[0]}'?)" if close else ""
+        hint = did_you_mean(word, candidates)  # "; did you mean 'x'?"
+        return f" ({hint[2:]})" if hint else ""
 
     # -- limits --------------------------------------------------------------------------------
 

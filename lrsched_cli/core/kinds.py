@@ -366,6 +366,10 @@ def _has_cycles(p: dict) -> bool:
 
 def _check_polynomial(p: dict, where: str) -> None:
     check_min_below_max(p, where)
+    _check_stretch(p, where)
+
+
+def _check_stretch(p: dict, where: str) -> None:
     if p["past_end"] == "stretch" and _has_cycles(p):
         raise rule_error(where, "past_end stretch takes no cycle_limit, cycle_mult, cycle_decay or "
                          "k_decay", cycle_limit=p["cycle_limit"], cycle_mult=p["cycle_mult"],
@@ -794,7 +798,8 @@ define(
     tips=("One cycle trains fast with a high peak rate; the long final annealing gives the accuracy.",),
     notes=("PyTorch extrapolates the last phase at t = total_steps (the rate rises again, or goes "
            "negative with linear) and raises after that; lrsched holds the final value from "
-           "t = total_steps - 1. fast.ai uses pct_start=0.25 and a final rate of max_lr/1e5.",),
+           "t = total_steps - 1, or with past_end=extrapolate (what torch:OneCycleLR translates to) "
+           "follows PyTorch to t = total_steps and holds that value after. fast.ai uses pct_start=0.25 and a final rate of max_lr/1e5.",),
 )
 
 
@@ -1321,9 +1326,16 @@ FRAMEWORK_BOUNDS = {
     ("step", "gamma"): _relaxed("step", "gamma", gt=None, ge=0),  # StepLR(gamma=0.0): 0 after step_size
     ("multistep", "gamma"): _relaxed("multistep", "gamma", gt=None, ge=0),
     ("exponential", "gamma"): _relaxed("exponential", "gamma", gt=None, ge=0),
+    # optax polynomial_schedule rising with any power, or to a negative end_value (optax's tests)
+    ("polynomial", "min_lr"): _relaxed("polynomial", "min_lr", ge=None),
+    ("linear", "end_factor"): _relaxed("linear", "end_factor", ge=None),
+    # a zero initial rate (optax init_value=0.0 without warmup steps, a rise from 0)
+    ("constant", "max_lr"): _relaxed("constant", "max_lr", gt=None, ge=0),
+    ("polynomial", "max_lr"): _relaxed("polynomial", "max_lr", gt=None, ge=0),
 }
 #: kind -> the check in framework mode (None: none).
 FRAMEWORK_CHECKS = {
     "cyclic": None,  # CyclicLR(base_lr above max_lr): cycles downwards
     "onecycle": _check_onecycle_framework,  # pct_start=0.0, total_steps=2
+    "polynomial": _check_stretch,  # end above the start: a rising curve
 }

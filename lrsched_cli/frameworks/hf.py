@@ -30,6 +30,27 @@ def _decay_steps(a: dict, c: _Context) -> int:
     return span
 
 
+def _short(a: dict) -> bool:
+    """num_training_steps <= num_warmup_steps: Hugging Face then decays over max(1, N - W) steps."""
+    return a["num_training_steps"] - a["num_warmup_steps"] < 1
+
+
+def _hf_lambda(a: dict, c: _Context, decay: str) -> dict:
+    """Hugging Face's lr_lambda written out as an expr: the linear warmup t / max(1, W), then
+    `decay`, a formula in q = (t - W) / max(1, N - W) (where lrsched's kinds have no form for it:
+    N <= W, a fractional number of hard restarts, a wsd cosine of other than half a wave)."""
+    warmup = a["num_warmup_steps"]
+    span = max(1, a["num_training_steps"] - warmup) if a.get("num_training_steps") is not None else 1
+    q = f"((t - {warmup}) / {float(span)!r})"
+    return {"kind": "expr", "max_lr": c.base,
+            "expr": f"max_lr * where(t < {warmup}, t / {float(max(1, warmup))!r}, {decay.replace('q', q)})"}
+
+
+def _cosine_wave(cycles: float, floor_rate: float = 0.0) -> str:
+    wave = f"0.5 * (1 + cos(pi * {float(cycles)!r} * 2 * q))"
+    return f"maximum(0, {wave} * {1 - floor_rate!r} + {floor_rate!r})" if floor_rate else f"maximum(0, {wave})"
+
+
 def _positive_cycles(a: dict, c: _Context) -> float:
     if a["num_cycles"] <= 0:
         raise c.fail(f"num_cycles must be > 0 (received {a['num_cycles']!r})")
@@ -45,12 +66,16 @@ def _hf_constant_warmup(a: dict, c: _Context) -> dict:
 
 
 def _hf_linear(a: dict, c: _Context) -> dict:
+    if _short(a):
+        return _hf_lambda(a, c, f"maximum(0, ({a['num_training_steps']} - t) / 1.0)")
     mapping = {"kind": "polynomial", "max_lr": c.base, "max_update": _decay_steps(a, c), "power": 1.0,
                "min_lr": 0.0}
     return _warm(mapping, a["num_warmup_steps"])
 
 
 def _hf_cosine(a: dict, c: _Context) -> dict:
+    if _short(a):
+        return _hf_lambda(a, c, _cosine_wave(_positive_cycles(a, c)))
     length = _decay_steps(a, c) / (2 * _positive_cycles(a, c))
     mapping = {"kind": "cosine", "max_lr": c.base, "cycle_length": length, "past_end": "continue"}
     return _warm(mapping, a["num_warmup_steps"])
@@ -58,6 +83,8 @@ def _hf_cosine(a: dict, c: _Context) -> dict:
 
 def _hf_hard_restarts(a: dict, c: _Context) -> dict:
     cycles = _positive_cycles(a, c)
+    if _short(a) or not float(cycles).is_integer():  # typed int, computed as a float
+        return _hf_lambda(a, c, f"where(q >= 1, 0, maximum(0, 0.5 * (1 + cos(pi * (({float(cycles)!r} * q) % 1)))))")
     mapping = {"kind": "cosine_restarts", "max_lr": c.base, "cycle_length": _decay_steps(a, c) / cycles,
                "cycle_limit": cycles}
     return _warm(mapping, a["num_warmup_steps"])
@@ -66,6 +93,8 @@ def _hf_hard_restarts(a: dict, c: _Context) -> dict:
 def _hf_polynomial(a: dict, c: _Context) -> dict:
     if not c.base > a["lr_end"]:
         raise c.fail(f"lr_end ({a['lr_end']!r}) must be smaller than the initial lr ({c.base!r})")
+    if a["num_training_steps"] < a["num_warmup_steps"]:  # past N at once: lr_end
+        return _hf_lambda(a, c, repr(a["lr_end"] / c.base))
     mapping = {"kind": "polynomial", "max_lr": c.base, "max_update": _decay_steps(a, c), "power": a["power"],
                "min_lr": a["lr_end"]}
     return _warm(mapping, a["num_warmup_steps"])
@@ -87,6 +116,8 @@ def _min_lr(a: dict, c: _Context) -> tuple[float, float]:
 
 
 def _hf_cosine_min(a: dict, c: _Context) -> dict:
+    if _short(a):
+        return _hf_lambda(a, c, _cosine_wave(_positive_cycles(a, c), _min_lr(a, c)[1]))
     length = _decay_steps(a, c) / (2 * _positive_cycles(a, c))
     mapping = {"kind": "cosine", "max_lr": c.base, "cycle_length": length, "min_lr": _min_lr(a, c)[0],
                "past_end": "continue"}
@@ -97,6 +128,12 @@ def _hf_cosine_warmup_min(a: dict, c: _Context) -> dict:
     # warmup r + (1 - r) * t / (W - 1) for t < W (r = 1/W by default) and decay progress
     # (t - W + 1) / (N - W): the cosine starts at t = W - 1, where the warmup reaches base_lr.
     warmup, (floor, ratio) = a["num_warmup_steps"], _min_lr(a, c)
+    if _short(a):  # progress (t - W + 1) / max(1, N - W), written out
+        cycles, rate = _positive_cycles(a, c), a["warmup_lr_rate"]
+        rise = (f"(t + 1) / {float(max(1, warmup))!r}" if rate is None
+                else f"{rate!r} + {1 - rate!r} * t / {float(max(1, warmup - 1))!r}")
+        wave = _cosine_wave(cycles, ratio).replace("q", f"((t - {warmup} + 1) / 1.0)")
+        return {"kind": "expr", "max_lr": c.base, "expr": f"max_lr * where(t < {warmup}, {rise}, {wave})"}
     span, cycles = _decay_steps(a, c), _positive_cycles(a, c)
     rate = a["warmup_lr_rate"] if a["warmup_lr_rate"] is not None else 1.0 / max(1, warmup)
     if warmup == 0:  # the decay starts one step in: progress (t + 1) / N
@@ -115,13 +152,26 @@ def _hf_wsd(a: dict, c: _Context) -> dict:
         if a["num_training_steps"] is None:
             raise c.fail("needs num_training_steps or num_stable_steps")
         stable = a["num_training_steps"] - warmup - decay
-    if a["num_cycles"] != 0.5:
-        raise c.fail(f"num_cycles must be 0.5: lrsched's wsd decays along half a cosine wave "
-                     f"(received {a['num_cycles']!r})")
     floor = a["min_lr_ratio"] * c.base
+    if a["num_cycles"] != 0.5 and a["decay_type"] == "cosine":  # (other decays ignore num_cycles)
+        return _hf_wsd_lambda(a, c, stable)
     mapping = {"kind": "wsd", "max_lr": c.base, "stable_steps": stable, "decay_steps": decay,
                "decay_type": a["decay_type"], "min_lr": floor}
     return _warm(mapping, warmup, floor, shape=a["warmup_type"])
+
+
+def _hf_wsd_lambda(a: dict, c: _Context, stable: int) -> dict:
+    """transformers' _get_wsd_scheduler_lambda written out, for a cosine decay of num_cycles waves."""
+    warmup, decay, ratio = a["num_warmup_steps"], a["num_decay_steps"], a["min_lr_ratio"]
+    p = f"(t / {float(max(1, warmup))!r})"
+    rise = {"linear": p, "cosine": f"0.5 * (1 - cos(pi * {p}))",
+            "1-sqrt": f"1 - sqrt(maximum(0, 1 - {p}))"}[a["warmup_type"]]
+    q = f"((t - {warmup + stable}) / {float(max(1, decay))!r})"
+    wave = f"0.5 * (1 + cos(pi * {float(a['num_cycles'])!r} * 2 * {q}))"
+    expr = (f"max_lr * where(t < {warmup}, maximum(0, ({rise}) * {1 - ratio!r} + {ratio!r}), "
+            f"where(t < {warmup + stable}, 1, where(t < {warmup + stable + decay}, "
+            f"maximum(0, ({wave}) * {1 - ratio!r} + {ratio!r}), {ratio!r})))")
+    return {"kind": "expr", "max_lr": c.base, "expr": expr}
 
 
 def _hf_greedy(a: dict, c: _Context) -> dict:
@@ -141,7 +191,7 @@ HF_FUNCTIONS = {
     "get_cosine_schedule_with_warmup": Ctor((W_ARG, N_ARG, Arg("num_cycles", "number", 0.5), LAST_EPOCH),
                                             _hf_cosine),
     "get_cosine_with_hard_restarts_schedule_with_warmup": Ctor(
-        (W_ARG, N_ARG, Arg("num_cycles", "int", 1), LAST_EPOCH), _hf_hard_restarts),
+        (W_ARG, N_ARG, Arg("num_cycles", "number", 1), LAST_EPOCH), _hf_hard_restarts),
     "get_polynomial_decay_schedule_with_warmup": Ctor(
         (W_ARG, N_ARG, Arg("lr_end", "number", 1e-7), Arg("power", "number", 1.0), LAST_EPOCH), _hf_polynomial),
     "get_inverse_sqrt_schedule": Ctor((W_ARG, Arg("timescale", "number", None), LAST_EPOCH), _hf_inverse_sqrt),

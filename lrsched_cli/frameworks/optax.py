@@ -24,13 +24,10 @@ def _optax_polynomial(init: float, end: float, power: float, steps: int, begin: 
         return _constant(init)
     if init == end:
         mapping = _constant(init)
-    elif end < init:
-        mapping = {"kind": "polynomial", "max_lr": init, "min_lr": end, "power": power, "max_update": steps}
-    elif power == 1:
+    elif end > init and power == 1:
         mapping = _ramp(init, end, steps)
-    else:
-        raise c.fail(f"a rising polynomial (end_value > init_value) needs power=1 in lrsched (received "
-                     f"power={power!r})")
+    else:  # falling, or rising along the polynomial (framework mode: min_lr above max_lr)
+        mapping = {"kind": "polynomial", "max_lr": init, "min_lr": end, "power": power, "max_update": steps}
     return _delayed(mapping, max(begin, 0), init)
 
 

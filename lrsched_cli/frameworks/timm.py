@@ -11,14 +11,14 @@ dl = lazy_import("lrsched_cli.frameworks.dialects")  # compare --as, loaded to c
 
 # -- reading ----------------------------------------------------------------------------------
 
-def _timm_args(*args: Arg, prefix: bool | None = False) -> tuple[Arg, ...]:
-    """A timm signature: the scheduler's own arguments, then warmup, noise and the common ones."""
+def _timm_args(*args: Arg, prefix: bool | None = False, tail: tuple[Arg, ...] = ()) -> tuple[Arg, ...]:
+    """A timm signature: the scheduler's own arguments, then warmup, noise, `tail` and initialize."""
     warmup = (Arg("warmup_t", "int", 0), Arg("warmup_lr_init", "number", 0.0))
     if prefix is not None:
         warmup += (Arg("warmup_prefix", "bool", prefix),)
     noise = (Arg("noise_range_t", "any", None), Arg("noise_pct", "number", 0.67),
              Arg("noise_std", "number", 1.0), Arg("noise_seed", "int", 42))
-    return args + warmup + (Arg("t_in_epochs", "bool", True),) + noise + (Arg("initialize", "bool", True),)
+    return args + warmup + (Arg("t_in_epochs", "bool", True),) + noise + tail + (Arg("initialize", "bool", True),)
 
 
 def _timm_warmup(mapping: dict, a: dict, target: str = "max_lr") -> dict:
@@ -29,18 +29,31 @@ def _timm_warmup(mapping: dict, a: dict, target: str = "max_lr") -> dict:
 
 
 def _cycles(a: dict, c: _Context) -> dict:
-    if a["cycle_limit"] < 1:
-        raise c.fail(f"cycle_limit must be >= 1 (received {a['cycle_limit']})")
     return {"cycle_mult": a["cycle_mul"], "cycle_decay": a["cycle_decay"], "cycle_limit": a["cycle_limit"]}
 
 
+def _no_cycles(a: dict, c: _Context) -> dict | None:
+    """cycle_limit < 1: timm computes no cycle, only lr_min (the constructor's base_lr at t = 0,
+    or the warmup, rising to base_lr after a prefix, to lr_min over it)."""
+    if a["cycle_limit"] >= 1:
+        return None
+    floor = {"kind": "expr", "max_lr": c.base, "expr": repr(float(a["lr_min"]))}
+    if not a["warmup_t"]:
+        return _warm(floor, 1, c.base, shape="constant", mode="overlay")
+    return _timm_warmup(floor, a, target="max_lr" if a["warmup_prefix"] else "schedule")
+
+
 def _timm_cosine(a: dict, c: _Context) -> dict:
+    if _no_cycles(a, c):
+        return _no_cycles(a, c)
     mapping = {"kind": "cosine_restarts", "max_lr": c.base, "cycle_length": a["t_initial"],
                "min_lr": a["lr_min"], **_cycles(a, c), "k_decay": a["k_decay"]}
     return _timm_warmup(mapping, a)
 
 
 def _timm_tanh(a: dict, c: _Context) -> dict:
+    if _no_cycles(a, c):
+        return _no_cycles(a, c)
     mapping = {"kind": "tanh", "max_lr": c.base, "cycle_length": a["t_initial"], "min_lr": a["lr_min"],
                "lb": a["lb"], "ub": a["ub"], **_cycles(a, c)}
     if not a["warmup_t"]:  # the constructor sets base_lr at t = 0; the curve starts just below it
@@ -50,6 +63,8 @@ def _timm_tanh(a: dict, c: _Context) -> dict:
 
 
 def _timm_poly(a: dict, c: _Context) -> dict:
+    if _no_cycles(a, c):
+        return _no_cycles(a, c)
     mapping = {"kind": "polynomial", "max_lr": c.base, "max_update": a["t_initial"], "power": a["power"],
                "min_lr": a["lr_min"], **_cycles(a, c), "k_decay": a["k_decay"]}
     return _timm_warmup(mapping, a)
@@ -62,8 +77,8 @@ def _timm_step(a: dict, c: _Context) -> dict:
     if float(period).is_integer():
         mapping = {"kind": "step", "max_lr": c.base, "step_size": int(period), "gamma": rate}
     else:
-        mapping = {"kind": "exponential", "max_lr": c.base, "gamma": rate, "decay_steps": period,
-                   "staircase": True}
+        # t // decay_t, Python's floor division (11 // 2.2 is 4.0 where floor(11 / 2.2) is 5)
+        mapping = {"kind": "expr", "max_lr": c.base, "expr": f"max_lr * {float(rate)!r} ** (t // {float(period)!r})"}
     return _timm_warmup(mapping, a)
 
 
@@ -103,8 +118,8 @@ def _timm_wsd(a: dict, c: _Context) -> dict:
 
 CYCLE_ARGS = (Arg("cycle_mul", "number", 1.0), Arg("cycle_decay", "number", 1.0), Arg("cycle_limit", "int", 1))
 TIMM = {
-    "CosineLRScheduler": Ctor(_timm_args(Arg("t_initial", "int"), Arg("lr_min", "number", 0.0), *CYCLE_ARGS)
-                              + (Arg("k_decay", "number", 1.0),), _timm_cosine),
+    "CosineLRScheduler": Ctor(_timm_args(Arg("t_initial", "int"), Arg("lr_min", "number", 0.0), *CYCLE_ARGS,
+                                         tail=(Arg("k_decay", "number", 1.0),)), _timm_cosine),
     "TanhLRScheduler": Ctor(_timm_args(Arg("t_initial", "int"), Arg("lb", "number", -7.0),
                                        Arg("ub", "number", 3.0), Arg("lr_min", "number", 0.0), *CYCLE_ARGS),
                             _timm_tanh),
@@ -113,7 +128,7 @@ TIMM = {
     "MultiStepLRScheduler": Ctor(_timm_args(Arg("decay_t", "ints"), Arg("decay_rate", "number", 1.0),
                                             prefix=True), _timm_multistep),
     "PlateauLRScheduler": Ctor(
-        (Arg("decay_rate", "number", 0.1), Arg("patience_t", "int", 10), Arg("verbose", "bool", True),
+        (Arg("decay_rate", "number", 0.1), Arg("patience_t", "int", 10),
          Arg("threshold", "number", 1e-4), Arg("cooldown_t", "int", 0), Arg("warmup_t", "int", 0),
          Arg("warmup_lr_init", "number", 0.0), Arg("lr_min", "number", 0.0),
          Arg("mode", "text", "max", ("min", "max")), Arg("noise_range_t", "any", None),
@@ -121,8 +136,8 @@ TIMM = {
          Arg("noise_seed", "int", None), Arg("initialize", "bool", True)),
         _timm_plateau),
     "PolyLRScheduler": Ctor(_timm_args(Arg("t_initial", "int"), Arg("power", "number", 0.5),
-                                       Arg("lr_min", "number", 0.0), *CYCLE_ARGS)
-                            + (Arg("k_decay", "number", 1.0),), _timm_poly),
+                                       Arg("lr_min", "number", 0.0), *CYCLE_ARGS,
+                                       tail=(Arg("k_decay", "number", 1.0),)), _timm_poly),
     "WSDLRScheduler": Ctor(
         _timm_args(Arg("t_initial", "int"), Arg("decay_t", "int"), Arg("lr_min", "number", 0.0),
                    Arg("stable_fn", "text", "constant", ("constant", "rsqrt", "power")),

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from ..app.settings import SETTINGS, UNITS, RuleError, check_file_value, resolve
+from ..app.settings import SETTINGS, RuleError, check_file_value, resolve
 from ..core.engine import Schedule, build
 from ..core.registry import did_you_mean, format_value
 from ..core.series import SCHEDULE_PARAM_NAMES
