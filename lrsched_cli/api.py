@@ -199,6 +199,22 @@ Row(step=89, lr=0.001)]
 
         return schedule_class()(self.mapping(), self.steps if steps is None else _count(steps))
 
+    def lint(self, steps: int | None = None) -> list:
+        """What `lrsched lint` finds in the schedule over `steps` [default: its steps]: a list of
+        `Finding`s (`.level` "warning" or "note", `.check`, `.message`; `.line()` as printed).
+
+        >>> import lrsched_cli as lr
+        >>> [f.line() for f in lr.schedule("cosine", max_lr=0.1, cycle_length=90, steps=100).lint()]
+        ['warning: cosine: the rate rises again from step 90 to 100 (cycle_length 90 < 100 steps); \
+set past_end=hold or cycle_length=100']
+        >>> lr.schedule("cosine", max_lr=0.1, steps=100).lint()
+        []
+        """
+        from .core.lint import lint
+
+        count = self.steps if steps is None else _count(steps)
+        return lint([self._schedule], [self.values(count)], _run({"steps": count, "unit": self.unit}))
+
     def _imports(self) -> Any:
         from .core.pykind import allowed_imports
 
@@ -206,14 +222,16 @@ Row(step=89, lr=0.001)]
 
 
 def schedule(source: Any, *, steps: int | None = None, base_lr: float | None = None,
-             unit: str = "epoch", label: str | None = None, **params: Any) -> LRSchedule:
+             unit: str | None = None, label: str | None = None, **params: Any) -> LRSchedule:
     """One schedule from a kind and its parameters, a spec string, or a framework's scheduler.
 
     - a kind (`lrsched list`): `schedule("cosine", max_lr=0.1, warmup_steps=5)`;
     - a spec: `schedule("step:max_lr=0.1,step_size=30")`;
     - a mapping as in YAML: `schedule({"kind": "cosine", "max_lr": 0.1})`;
     - a framework's scheduler as written, with the optimizer's lr:
-      `schedule("torch:StepLR(step_size=30)", base_lr=0.1)`.
+      `schedule("torch:StepLR(step_size=30)", base_lr=0.1)`;
+    - a training config, read as its trainer reads it (`lrsched list --dialects`): a DeepSpeed
+      JSON, a Megatron launch script, `"megatron:--lr 6e-4 ..."`; its number of updates is its own.
 
     `steps` is the run the schedule is built for (lengths left out default to it) and the default
     length of its values: given, else the run a framework scheduler names itself, else 100.
@@ -224,6 +242,9 @@ def schedule(source: Any, *, steps: int | None = None, base_lr: float | None = N
     1000
     >>> lr.schedule("cosine", max_lr=0.1, warmup_steps=5, steps=50).values()[:6].round(4).tolist()
     [0.0, 0.02, 0.04, 0.06, 0.08, 0.1]
+    >>> ds = lr.schedule("configs/trainers/ds_config.json")
+    >>> ds.steps, ds.unit
+    (20000, 'step')
     >>> lr.schedule("cosin", max_lr=0.1)
     Traceback (most recent call last):
     ...
@@ -236,6 +257,8 @@ def schedule(source: Any, *, steps: int | None = None, base_lr: float | None = N
     if label is not None:
         mapping["label"] = label
     defaults = {"steps": natural_steps(mapping)} if framework else {}
+    if isinstance(framework, Mapping):  # a training config: its own run
+        defaults = {name: framework[name] for name in ("steps", "unit") if framework.get(name) is not None}
     run = _run({"steps": steps, "unit": unit}, defaults)
     with allowed_imports(True):
         built = build(mapping, run.steps, "schedule")
@@ -287,11 +310,15 @@ def plot(schedules: list[LRSchedule], steps: int | None = None, *, log_y: bool =
 
 # -- helpers ------------------------------------------------------------------------------------
 
-def _mapping(source: Any, base_lr: Any, params: dict[str, Any]) -> tuple[dict[str, Any], bool]:
-    """(the lrsched mapping, whether it came from a framework's scheduler)."""
+def _mapping(source: Any, base_lr: Any, params: dict[str, Any]) -> tuple[dict[str, Any], Any]:
+    """(the lrsched mapping, whether it came from a framework's scheduler, or the run a training
+    config states)."""
     from .frameworks import is_framework_spec
     from .io.config import from_framework, parse_spec
+    from .trainers import is_trainer_source
 
+    if is_trainer_source(source):
+        return _from_training_config(source, base_lr, params)
     if is_framework_spec(source):
         extra = sorted(set(params) - set(_FRAMEWORK_KEYS))
         if extra:
@@ -311,6 +338,18 @@ def _mapping(source: Any, base_lr: Any, params: dict[str, Any]) -> tuple[dict[st
     if ":" in source:
         return {**parse_spec(source), **params}, False
     return {"kind": source, **params}, False
+
+
+def _from_training_config(source: str, base_lr: Any, params: dict[str, Any]) -> tuple[dict[str, Any], Any]:
+    """A training config (a DeepSpeed JSON, a Megatron launch script, ...) read as its trainer
+    reads it (lrsched_cli.trainers); its messages (where each number came from) are dropped."""
+    from .trainers import read
+
+    if params:
+        raise UsageError(f"schedule: {source!r} is a training config whose numbers are its own; received "
+                         f"{', '.join(sorted(params))} as keywords (only steps, base_lr and label go beside it)")
+    reading = read(source, overrides={"base_lr": base_lr} if base_lr is not None else {})
+    return dict(reading.schedule), dict(reading.run)
 
 
 def _run(given: dict[str, Any], defaults: Mapping[str, Any] | None = None, *,
