@@ -71,12 +71,12 @@ def test_float32_logs_are_recovered_to_single_precision(kind):
 def test_framework_dialects_are_named():
     hf = fit(log_of({"kind": "cosine", "max_lr": 0.1, "warmup_steps": 100}))
     assert hf.best.mapping["cycle_length"] == 900
-    assert any("num_training_steps=1000" in n for n in hf.best.notes)
+    assert any("num_training_steps=1000" in n for n in hf.best.equivalents)
     timm = {"kind": "cosine", "max_lr": 0.1, "warmup_steps": 10, "warmup_start_lr": 1e-4,
             "warmup_mode": "overlay", "warmup_target": "max_lr"}
     result = fit(log_of(timm))
     assert result.exact and result.best.mapping["warmup_mode"] == "overlay"
-    assert any(n.startswith("timm: CosineLRScheduler(t_initial=1000") for n in result.best.notes)
+    assert any(n.startswith("timm: CosineLRScheduler(t_initial=1000") for n in result.best.equivalents)
 
 
 def test_torch_cosine_rising_after_its_cycle():

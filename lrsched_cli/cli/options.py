@@ -57,6 +57,15 @@ def words(names: tuple[str, ...]) -> str:
     return ", ".join(names[:-1]) + " or " + names[-1]
 
 
+# -- logged learning rates: plot, table, compare -------------------------------------------
+
+LOG = option("log", ["--log"], "a logged learning rate to show beside the plan (repeatable): a CSV "
+             "(TensorBoard, W&B, Lightning, any step + LR columns), trainer_state.json, an MLflow metric "
+             "file or TensorBoard events", metavar="FILE", kind=Optional[list[str]])
+LOG_COLUMN = option("log_column", ["--log-column"], "the series of a --log file that holds several "
+                    "(a column, key or tag)", metavar="NAME")
+LOG_OPTIONS = [LOG, LOG_COLUMN]
+
 # -- export -----------------------------------------------------------------------------------
 
 FORMAT = option("fmt", ["--format", "-f"], "csv or json [default: from the suffix of -o, else csv]",
@@ -71,7 +80,7 @@ EXPORT_OPTIONS = [*RUN_OPTIONS, FORMAT, OUTPUT, ALLOW_IMPORT, TO]
 EVERY = option("every", ["--every"], "show every K-th step [default: enough to keep about 40 rows]",
                metavar="K")
 CHART = option("chart", ["--chart"], "also draw the curve in the terminal", kind=bool, default=False)
-TABLE_OPTIONS = [*RUN_OPTIONS, EVERY, CHART, ALLOW_IMPORT]
+TABLE_OPTIONS = [*RUN_OPTIONS, EVERY, CHART, ALLOW_IMPORT, *LOG_OPTIONS]
 
 # -- figures: plot and compare ----------------------------------------------------------------
 
@@ -87,7 +96,7 @@ LAYOUT = option("layout", ["--layout"], "overlay (one axes) or grid (small multi
                 metavar="overlay|grid")
 CSV = option("csv", ["--csv"], "also write the values as CSV", metavar="PATH")
 FIGURE_OPTIONS = [PLOT_OUTPUT, LOG_Y, TITLE, DPI, SHOW, TERMINAL, LAYOUT]
-PLOT_OPTIONS = [*RUN_OPTIONS, *FIGURE_OPTIONS, ALLOW_IMPORT]
+PLOT_OPTIONS = [*RUN_OPTIONS, *FIGURE_OPTIONS, ALLOW_IMPORT, *LOG_OPTIONS]
 AS = option("as_", ["--as"], "evaluate one intent as each framework's users would write it, and show "
             "where and why the frameworks disagree", metavar=",".join(COMPARE_TARGETS))
 COMPARE_OPTIONS = [*PLOT_OPTIONS, CSV, AS]

@@ -18,15 +18,30 @@ def _table(*, every: str | None, chart: bool, **values: Any) -> None:
     from ..core.summary import sample_rows, summarize
     from ..present.render import summary_table, values_table
 
+    from .logged import has_source, logged_column, logged_rows, log_only_steps, report_alignment, take_logs
+
+    logs = take_logs(values)
     flags = run_flags(values)
     step = int_option(every, "--every", 1)
     if chart:
         check_can_draw()
+    if logs and not has_source(values):  # the log alone
+        steps = log_only_steps(logs)
+        columns = [logged_column(log, steps) for log in logs]
+        out().print(values_table([f"logged: {log.label}" for log in logs], columns,
+                                 logged_rows(logs, steps, step), flags.get("unit") or "step"))
+        return
     req = gather(flags=flags, **values)
     check_rows(req.steps, step)
     rows = sample_rows(req.steps, step)
+    labels, columns = req.labels, req.columns
+    if logs:
+        report_alignment(req, logs)
+        rows = logged_rows(logs, req.steps, step) or rows
+        labels = labels + [f"logged: {log.label}" for log in logs]
+        columns = columns + [logged_column(log, req.steps) for log in logs]
     console = out()
-    console.print(values_table(req.labels, req.columns, rows, req.unit, title=req.title))
+    console.print(values_table(labels, columns, rows, req.unit, title=req.title))
     console.print(summary_table(req.labels, [summarize(c) for c in req.columns], req.unit))
     if chart:
         terminal_chart(req, log_y=False)

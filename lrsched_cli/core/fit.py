@@ -40,7 +40,8 @@ class Candidate:
     mapping: dict[str, Any]        # a kind mapping: the YAML entry that reproduces the log
     error: float = math.inf        # largest relative error over the logged points
     worst_step: int | None = None
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)        # what the log leaves open (a range of lengths)
+    equivalents: list[str] = field(default_factory=list)  # the same schedule in a framework's terms
 
     @property
     def kind(self) -> str:
@@ -201,7 +202,7 @@ def _candidates(steps: Any, values: Any, horizon: int, tol: float) -> Iterator[C
                         mapping.update(warmup_steps=int(warmup), warmup_start_lr=_clean(start))
                         if mode == "overlay":
                             mapping.update(warmup_mode="overlay", warmup_target="max_lr")
-                    yield Candidate(mapping, notes=list(notes) + _dialects(mapping, horizon))
+                    yield Candidate(mapping, notes=list(notes), equivalents=_dialects(mapping, horizon))
 
 
 def _clean(x: float) -> float:
