@@ -69,6 +69,7 @@ def as_json(result: Any, record: Any) -> dict[str, Any]:
         "log": record.name, "series": record.key, "points": result.points, "steps": result.steps,
         "tolerance": result.tolerance, "exact": result.exact, "ambiguous": result.ambiguous,
         "candidates": [{"rank": i + 1, "kind": c.kind, "max_rel_error": c.error, "worst_step": c.worst_step,
+                        "logged_after_update": bool(c.offset), "steps": c.steps,
                         "schedule": c.mapping, "notes": c.notes,
                         "equivalents": c.equivalents} for i, c in enumerate(result.candidates)],
     }
@@ -122,7 +123,7 @@ def _print_code(result: Any, to: str) -> None:
     from ..core.engine import build
     from ..frameworks.codegen import snippet
 
-    code = snippet(build(result.best.mapping, result.steps), to, result.steps) + "\n"
+    code = snippet(build(result.best.mapping, result.best.steps), to, result.best.steps) + "\n"
     to_stdout(lambda stream: stream.write(code))
 
 
@@ -134,7 +135,7 @@ def _write_config(result: Any, record: Any, output: str) -> None:
     entry = dict(result.best.mapping, label="fitted")
     text = (f"# The schedule lrsched fit found behind {record.name} ({record.key}); largest relative error "
             f"{result.best.error:.3g}.\n"
-            + yaml.safe_dump({"title": f"fitted to {record.label}", "steps": result.steps, "unit": "step",
+            + yaml.safe_dump({"title": f"fitted to {record.label}", "steps": result.best.steps, "unit": "step",
                               "schedules": [entry]}, sort_keys=False, default_flow_style=None, width=1000))
     atomic_write(output, text)
     say(f"wrote {output}")

@@ -42,6 +42,8 @@ class Candidate:
     worst_step: int | None = None
     notes: list[str] = field(default_factory=list)        # what the log leaves open (a range of lengths)
     equivalents: list[str] = field(default_factory=list)  # the same schedule in a framework's terms
+    offset: int = 0                # 1: the value logged at step s is lr(s-1) (logged after the update)
+    steps: int = 0                 # the run it is evaluated over: the last step it explains + 1
 
     @property
     def kind(self) -> str:
@@ -53,7 +55,8 @@ class Candidate:
         if m.get("warmup_steps"):
             warm = f" after a {m['warmup_steps']}-step linear warmup"
             warm += " (overlay, timm)" if m.get("warmup_mode") == "overlay" else ""
-        return f"{m['kind']}{warm}"
+        late = ", logged after each update (the value at step s is lr(s-1))" if self.offset else ""
+        return f"{m['kind']}{warm}{late}"
 
 
 @dataclass
@@ -74,16 +77,32 @@ class Fit:
 
 
 def fit(log: Any, *, top: int = 5) -> Fit:
-    """Rank the schedules that reproduce `log` (a Log, or a (steps, values) pair)."""
+    """Rank the schedules that reproduce `log` (a Log, or a (steps, values) pair).
+
+    The log is read both ways a trainer may log: the value at step s is lr(s) (logged before
+    the update, as Lightning's LearningRateMonitor does) or lr(s-1), the rate of the update just
+    made (logged after it, as Hugging Face's Trainer does).
+    """
     from .engine import check_steps
 
     steps, values = logged_points(log)
     keep = steps >= 0
     steps, values = steps[keep], values[keep]
-    horizon = int(steps[-1]) + 1
-    check_steps(horizon)
+    check_steps(int(steps[-1]) + 1)
     float32 = bool(np.array_equal(values.astype(np.float32).astype(np.float64), values))
     tolerance = FLOAT32_TOLERANCE if float32 else FLOAT64_TOLERANCE
+    found: list[Candidate] = []
+    for offset in (0, 1) if steps[0] >= 1 else (0,):
+        found += _fit_at(steps - offset, values, tolerance, offset)
+    found.sort(key=_rank)
+    best = found[0].steps if found else int(steps[-1]) + 1
+    result = Fit(found[:top], best, tolerance, int(steps.size))
+    result.ambiguous = _ambiguity(result, steps)
+    return result
+
+
+def _fit_at(steps: Any, values: Any, tolerance: float, offset: int) -> list[Candidate]:
+    horizon = int(steps[-1]) + 1
     probe = _search_points(steps)
     scored: list[Candidate] = []
     seen: set[str] = set()
@@ -96,12 +115,11 @@ def fit(log: Any, *, top: int = 5) -> Fit:
             candidate.error = _score(candidate.mapping, steps[probe], values[probe], horizon)
         except Exception:  # a mapping the kind refuses (a bound, a rule): not a candidate
             continue
+        candidate.offset, candidate.steps = offset, horizon
         scored.append(candidate)
     scored.sort(key=_rank)
     verified = _verify(scored[:VERIFIED * 3], steps, values, horizon)
-    result = Fit(_distinct(verified, horizon, tolerance)[:top], horizon, tolerance, int(steps.size))
-    result.ambiguous = _ambiguity(result, steps)
-    return result
+    return _distinct(verified, horizon, tolerance)
 
 
 def _rank(c: Candidate) -> tuple:
@@ -230,6 +248,8 @@ def _warmups(steps: Any, values: Any, tol: float) -> Iterator[tuple[int, float, 
     else:
         start, estimate = (y[0] if s[0] == 0 else 0.0), s[peak]
     start = float(y[0]) if s[0] == 0 else float(start)
+    if abs(start) <= 1e-12 * float(y[peak]):  # a start of 0 through rounding noise (-4e-19)
+        start = 0.0
     # The rise ends after the last rising step logged, and no later than the step logged after
     # the peak (a decay there may already be below the peak's value on the ramp).
     low = int(s[peak - 1]) + 1
