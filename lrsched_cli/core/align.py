@@ -132,7 +132,7 @@ def _diagnose(plan: Any, s: Any, y: Any, tolerance: float, replan: Any, needed: 
                          "(logged after scheduler.step())")
     if _fits(plan, s - 1, y, tolerance):
         return "shift", ("the log is the plan shifted by one step: the value logged at step s is the plan's at s-1 "
-                         "(logged before the scheduler stepped, or the scheduler stepped late)")
+                         "(the rate update s used, logged after it, as Hugging Face's Trainer does)")
     for k in range(2, MAX_FACTOR + 1):
         if s.max() * k >= plan.size and (s * k < plan.size).sum() < 2:
             break
