@@ -29,6 +29,8 @@ SEARCH_POINTS = 20_000
 VERIFIED = 12
 #: Integer lengths tried where the log leaves a range open (logged every k steps).
 MAX_RANGE = 24
+#: Most decays a staircase (step, multistep) may have: more is a smooth decay.
+MAX_DECAYS = 10_000
 FLOAT64_TOLERANCE = 1e-9
 FLOAT32_TOLERANCE = 1e-6
 FAMILIES = ("constant", "exponential", "step", "multistep", "linear", "polynomial", "cosine", "inverse_sqrt",
@@ -274,7 +276,9 @@ def _same(a: Any, b: Any, tol: float) -> Any:
 
 def _final_hold(u: Any, v: Any, tol: float) -> int | None:
     """Index of the first point of the run of equal values the log ends with (None if no run)."""
-    same = _same(v, v[-1], tol)
+    # Bit-equal: a held value is one number repeated, while the end of a long cosine changes by
+    # less than any tolerance from one step to the next.
+    same = v == v[-1]
     if same.size < 3 or not same[-2]:
         return None
     changed = np.flatnonzero(~same)
@@ -298,7 +302,9 @@ def _decays(u, v, tol, top):
     j = int(change[0]) + 1
     gamma = v[j] / v[j - 1]
     counts = np.log(v / top) / math.log(gamma) if gamma != 1 else None
-    if counts is None or np.any(np.abs(counts - np.round(counts)) > 1e-6 * np.maximum(1, np.abs(counts))):
+    # Whole numbers of decays, each told apart (a slow smooth decay gives counts of 1e8, all
+    # "whole" to a relative 1e-6: not a staircase)
+    if counts is None or np.any(np.abs(counts - np.round(counts)) > 1e-6) or np.max(np.abs(counts)) > MAX_DECAYS:
         return None
     return top, gamma, np.round(counts).astype(np.int64)
 
@@ -366,7 +372,12 @@ def _inverse_sqrt(u, v, horizon, tol, top):
     if b <= 0 or a <= 0:
         return
     top = top or 1.0 / math.sqrt(b)
-    yield {"max_lr": _clean(top), "timescale": _snap(b / a, lambda x: x)}, ()
+    us, vs = _subsample(u, v)
+
+    def error(scale: float) -> float:
+        return float(np.max(relative(top * np.sqrt(scale / (us + scale)), vs)))
+
+    yield {"max_lr": _clean(top), "timescale": _snap(b / a, error)}, ()
 
 
 def _lengths_of_hold(u, v, tol, horizon):
@@ -399,7 +410,13 @@ def _linear(u, v, horizon, tol, top):
 
 
 def _golden(f: Callable[[float], float], lo: float, hi: float, iterations: int = 90) -> float:
-    """Minimise f over [lo, hi] on a log scale."""
+    """Minimise f over [lo, hi] on a log scale (a length of 0 or inf tried on the way is an
+    infinite error, not a warning)."""
+    with np.errstate(all="ignore"):
+        return _golden_search(f, lo, hi, iterations)
+
+
+def _golden_search(f: Callable[[float], float], lo: float, hi: float, iterations: int) -> float:
     a, b = math.log(lo), math.log(hi)
     ratio = (math.sqrt(5) - 1) / 2
     c, d = b - ratio * (b - a), a + ratio * (b - a)
@@ -477,7 +494,6 @@ def _cosine(u, v, horizon, tol, top):
             yield {"max_lr": _clean(top), "cycle_length": float(length), "min_lr": _clean(v[-1]),
                    "past_end": "hold"}, ()
             del floor
-        return
 
     def error(length: float) -> float:
         return _floor_fit(vs, top, (1 + np.cos(np.pi * us / length)) / 2)[1]
