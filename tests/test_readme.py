@@ -39,6 +39,7 @@ def test_the_readme_has_commands():
 @pytest.mark.parametrize("command", readme_commands())
 def test_readme_command_runs(command, tmp_path, monkeypatch):
     (tmp_path / "configs").symlink_to(ROOT / "configs")
+    (tmp_path / "tests").symlink_to(ROOT / "tests")  # the logs of tests/fixtures/logs
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(app, shlex.split(command)[1:])
     assert result.exit_code == 0, result.output

@@ -2,7 +2,7 @@
 
 `base` (the app, one-line errors, exit codes, stdout), `options` (every option, defined once, and
 the groups the commands share), `kinds` (one generated subcommand per schedule kind), then the
-commands: `explore` (list, describe), `export`, `table`, `plot` (plot, compare).
+commands: `explore` (list, describe), `export`, `table`, `plot` (plot, compare), `fit`.
 """
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from . import export  # noqa: F401
 from . import table  # noqa: F401
 from . import plot  # noqa: F401
 from . import lint  # noqa: F401
+from . import fit  # noqa: F401
 from .base import app, error_line, main, out, say
 from .kinds import flags_to_mapping, kind_command, kind_example, parse_flag, parse_int
 from .options import (ALLOW_IMPORT, BASE_LR, CONFIG, EXPORT_OPTIONS, LABEL, PLOT_OPTIONS, RUN_OPTIONS, SPEC,

@@ -80,6 +80,15 @@ def words(names: tuple[str, ...]) -> str:
 NO_LINT = option("no_lint", ["--no-lint"], "do not print lint's warnings on stderr after the output",
                  kind=bool, default=False)
 
+# -- logged learning rates: plot, table, compare -------------------------------------------
+
+LOG = option("log", ["--log"], "a logged learning rate to show beside the plan (repeatable): a CSV "
+             "(TensorBoard, W&B, Lightning, any step + LR columns), trainer_state.json, an MLflow metric "
+             "file or TensorBoard events", metavar="FILE", kind=Optional[list[str]])
+LOG_COLUMN = option("log_column", ["--log-column"], "the series of a --log file that holds several "
+                    "(a column, key or tag)", metavar="NAME")
+LOG_OPTIONS = [LOG, LOG_COLUMN]
+
 # -- export -----------------------------------------------------------------------------------
 
 FORMAT = option("fmt", ["--format", "-f"], "csv or json [default: from the suffix of -o, else csv]",
@@ -94,7 +103,7 @@ EXPORT_OPTIONS = [*RUN_OPTIONS, FORMAT, OUTPUT, ALLOW_IMPORT, TO, NO_LINT]
 EVERY = option("every", ["--every"], "show every K-th step [default: enough to keep about 40 rows]",
                metavar="K")
 CHART = option("chart", ["--chart"], "also draw the curve in the terminal", kind=bool, default=False)
-TABLE_OPTIONS = [*RUN_OPTIONS, EVERY, CHART, ALLOW_IMPORT, NO_LINT]
+TABLE_OPTIONS = [*RUN_OPTIONS, EVERY, CHART, ALLOW_IMPORT, NO_LINT, *LOG_OPTIONS]
 
 # -- figures: plot and compare ----------------------------------------------------------------
 
@@ -119,7 +128,7 @@ PANELS = option("panels", ["--panels"], "stacked panels to draw, from: lr, momen
                 "(e.g. lr,momentum) [default: lr, and a panel for each series a schedule has]",
                 metavar="lr,momentum,...")
 FIGURE_OPTIONS = [PLOT_OUTPUT, LOG_Y, TITLE, DPI, SHOW, TERMINAL, LAYOUT, *ZOOM_OPTIONS, PANELS]
-PLOT_OPTIONS = [*RUN_OPTIONS, *FIGURE_OPTIONS, ALLOW_IMPORT, NO_LINT]
+PLOT_OPTIONS = [*RUN_OPTIONS, *FIGURE_OPTIONS, ALLOW_IMPORT, NO_LINT, *LOG_OPTIONS]
 AS = option("as_", ["--as"], "evaluate one intent as each framework's users would write it, and show "
             "where and why the frameworks disagree", metavar=",".join(COMPARE_TARGETS))
 DIFF = option("diff", ["--diff"], "add a panel of each schedule's difference from the first", kind=bool,

@@ -21,11 +21,17 @@ def _plot(*, output: str | None, log_y: bool, dpi: str | None, show: bool, termi
     from ..app.gather import gather
 
     from .export import refuse_inputs_as_outputs
+    from .logged import has_source, refuse_logs_as_outputs, report_alignment, take_logs
 
+    logs = take_logs(values)
     flags = run_flags(values)
     options = _figure_options(output, csv, dpi, layout, terminal)
     zoom = _zoom_options(xlim, ylim, inset, output, dpi, terminal)
     chosen = _panel_names(panels, options[3], terminal)
+    refuse_logs_as_outputs(logs, {"--output": options[0], "--csv": options[1]})
+    if logs and not has_source(values) and not summary:
+        _draw_logs_alone(logs, options[0], options[2], flags, log_y=log_y, terminal=terminal)
+        return
     req = gather(flags=flags, **values)
     for line in req.messages:  # what a training config said, and where each number came from
         say(line)
@@ -34,8 +40,10 @@ def _plot(*, output: str | None, log_y: bool, dpi: str | None, show: bool, termi
         from .run import report_run
 
         report_run(req, to_stdout=False)
+    if logs:
+        report_alignment(req, logs)
     _draw(req, *options, log_y=log_y, show=show, terminal=terminal, summary=summary, diff=diff, zoom=zoom,
-          panels=chosen)
+          panels=chosen, logs=logs)
     lint_after(req, values, no_lint)
 
 
@@ -87,6 +95,22 @@ def panel_series(req: Any, names: list[str] | None) -> list[tuple[str, list, lis
     return [("learning rate" if name == "lr" else axis[name], *curves[name]) for name in chosen]
 
 
+def _draw_logs_alone(logs: list, output: str | None, dpi: int, flags: dict, *, log_y: bool, terminal: bool) -> None:
+    """`lrsched plot --log run.csv`: the log itself, with no plan beside it."""
+    from ..present.plot import plot_file_name, save_figure_with_logs
+
+    from .logged import points
+
+    if terminal:
+        from ..errors import UsageError
+
+        raise UsageError("--terminal draws schedules; a --log alone is drawn to an image (-o FILE.png)")
+    path = output or f"plots/{plot_file_name(logs[0].key)}.png"
+    saved = save_figure_with_logs([], points(logs), path, unit=flags.get("unit") or "step", log_y=log_y,
+                                  title=flags.get("title"), dpi=dpi)
+    say(f"wrote {saved}")
+
+
 def _figure_options(output: str | None, csv: str | None, dpi: str | None, layout: str | None,
                     terminal: bool) -> tuple[str | None, str | None, int, str]:
     """Every option is checked before anything is written (--csv included)."""
@@ -125,7 +149,8 @@ def _zoom_options(xlim: str | None, ylim: str | None, inset: str | None, output:
 
 def _draw(req: Any, output: str | None, csv: str | None, dpi: int, layout: str, *, log_y: bool,
           show: bool = False, terminal: bool = False, summary: bool = False, diff: bool = False,
-          zoom: dict[str, Any] | None = None, panels: list[str] | None = None) -> None:
+          zoom: dict[str, Any] | None = None, panels: list[str] | None = None,
+          logs: list | None = None) -> None:
     from .export import write_request
     from .table import terminal_chart
 
@@ -174,6 +199,14 @@ def _draw(req: Any, output: str | None, csv: str | None, dpi: int, layout: str, 
             "panels")
     figure = {"unit": figure_unit(req), "log_y": log_y, "title": req.title, "dpi": dpi, "layout": layout,
               **(zoom or {})}
+    if logs:
+        from ..present.plot import save_figure_with_logs
+
+        from .logged import points
+
+        plain = {key: figure[key] for key in ("unit", "log_y", "title", "dpi", "layout")}
+        say(f"wrote {save_figure_with_logs(series, points(logs), path, **plain)}")
+        return
     saved = save_figure(series, path, **figure, show=False)
     say(f"wrote {saved}")
     if show:
@@ -237,7 +270,12 @@ kind_group("plot", "Draw the curve as PNG or SVG (default folder plots/), or in 
 def compare(config: str, **values: Any) -> None:
     """Compare every schedule of a YAML file on one figure, with a summary table."""
     as_ = values.pop("as_")
+    if as_ is not None and values.get("log"):
+        from ..errors import UsageError
+
+        raise UsageError("--log is compared with the schedules of a file; compare --as takes none")
     if as_ is not None:
+        values.pop("log", None), values.pop("log_column", None)
         _compare_as(config, as_, **values)
         return
     _plot(config=config, summary=True, **values)

@@ -19,10 +19,19 @@ def _table(*, every: str | None, chart: bool, no_lint: bool = False, **values: A
     from ..core.summary import sample_rows
     from ..present.render import summary_table, values_table
 
+    from .logged import has_source, logged_column, logged_rows, log_only_steps, report_alignment, take_logs
+
+    logs = take_logs(values)
     flags = run_flags(values)
     step = int_option(every, "--every", 1)
     if chart:
         check_can_draw()
+    if logs and not has_source(values):  # the log alone
+        steps = log_only_steps(logs)
+        columns = [logged_column(log, steps) for log in logs]
+        out().print(values_table([f"logged: {log.label}" for log in logs], columns,
+                                 logged_rows(logs, steps, step), flags.get("unit") or "step"))
+        return
     from .run import report_run
 
     req = gather(flags=flags, **values)
@@ -32,8 +41,13 @@ def _table(*, every: str | None, chart: bool, no_lint: bool = False, **values: A
     count = len(columns[0])
     check_rows(count, step)
     rows = sample_rows(count, step)
-    console = out()
     _, names, cells = req.exported()  # a column per series and group
+    if logs:
+        report_alignment(req, logs)
+        rows = logged_rows(logs, count, step) or rows
+        names = names + [f"logged: {log.label}" for log in logs]
+        cells = cells + [logged_column(log, count) for log in logs]
+    console = out()
     console.print(values_table(names, cells, rows, index, title=req.title))
     own = columns[len(columns) - len(req.labels):]  # without a fractional-epoch column
     console.print(summary_table(req.labels, req.summaries(own), index))

@@ -69,11 +69,10 @@ def _reason(exc: OSError) -> str:
 # -- reading ------------------------------------------------------------------------------------
 
 
-def _read_limited(path: str | os.PathLike[str], name: str, *, limit: int, what: str,
-                  error: type[Exception]) -> bytes:
-    """Read at most `limit` bytes of a file, checking its size before reading."""
+def stat_input(path: str | os.PathLike[str], name: str, error: type[Exception]) -> os.stat_result:
+    """os.stat of an input file, or `error` in one line saying why it cannot be read."""
     try:
-        st = os.stat(path)
+        return os.stat(path)
     except (FileNotFoundError, NotADirectoryError):
         raise error(f"{name}: no such file") from None
     except PermissionError:
@@ -81,6 +80,12 @@ def _read_limited(path: str | os.PathLike[str], name: str, *, limit: int, what: 
     except (OSError, ValueError) as exc:  # ValueError: embedded NUL in the path
         reason = _reason(exc) if isinstance(exc, OSError) else "invalid file name"
         raise error(f"{name}: cannot read: {reason}") from None
+
+
+def _read_limited(path: str | os.PathLike[str], name: str, *, limit: int, what: str,
+                  error: type[Exception]) -> bytes:
+    """Read at most `limit` bytes of a file, checking its size before reading."""
+    st = stat_input(path, name, error)
     if stat.S_ISDIR(st.st_mode):
         raise error(f"{name}: is a directory, not a file")
     if stat.S_ISREG(st.st_mode) and st.st_size > limit:

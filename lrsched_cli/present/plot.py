@@ -1005,3 +1005,70 @@ def _inset_spot(fig: Figure, ax: Axes) -> tuple[float, float, float, float]:
         if not any(path.intersects_bbox(box, filled=False) for path in paths):
             return spot
     return _INSET_SPOTS[0]
+# -- logged learning rates over the plan ----------------------------------------------------------
+
+#: Markers drawn per log: one per logged point up to this many, evenly spaced beyond (a million
+#: markers would take seconds and draw a solid band).
+MAX_LOG_MARKERS = 400
+
+
+@dataclass
+class LoggedPoints:
+    label: str
+    steps: np.ndarray    # int, sorted, as logged
+    values: np.ndarray   # float64
+
+
+def _joined(log: LoggedPoints, n: int) -> np.ndarray:
+    """The log as a value per step, straight between the logged points (a log alone is drawn as
+    its line through them); NaN before its first point."""
+    t = np.arange(n, dtype=np.float64)
+    return np.where(t < log.steps[0], np.nan, np.interp(t, log.steps.astype(np.float64), log.values))
+
+
+def _marker_points(log: LoggedPoints) -> tuple[np.ndarray, np.ndarray]:
+    if log.steps.size <= MAX_LOG_MARKERS:
+        return log.steps, log.values
+    pick = np.unique(np.linspace(0, log.steps.size - 1, MAX_LOG_MARKERS).round().astype(np.int64))
+    return log.steps[pick], log.values[pick]
+
+
+def save_figure_with_logs(series: list[Series], logs: list[LoggedPoints], path: str | os.PathLike[str], *,
+                          unit: str = "epoch", log_y: bool = False, title: str | None = None, dpi: int = 150,
+                          layout: str = "overlay") -> Path:
+    """The planned curves of `series` with each log drawn as markers on them (no mark per point);
+    with no series, the logs alone, each as its line. Written atomically, as `save_figure`."""
+    fmt = check_plot_path(path)
+    alone = not series
+    if alone:
+        n = max(int(log.steps[-1]) + 1 for log in logs)
+        series = [Series(log.label, _joined(log, n)) for log in logs]
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
+        warnings.filterwarnings("ignore", message="constrained_layout not applied", category=UserWarning)
+        fig = build_figure(series, unit=unit, log_y=log_y, title=title, dpi=dpi, layout=layout)
+        import matplotlib as mpl
+        import matplotlib.style
+
+        with matplotlib.style.context("default"), mpl.rc_context(_RC):
+            for ax in fig.axes:
+                _draw_logs(ax, logs, len(series), log_y, labelled=not alone)
+        data = render(fig, fmt, dpi)
+    return atomic_write(path, data, ensure_parent=True)
+
+
+def _draw_logs(ax: Axes, logs: list[LoggedPoints], offset: int, log_y: bool, labelled: bool) -> None:
+    for i, log in enumerate(logs):
+        x, y = _marker_points(log)
+        color = PALETTE[i % len(PALETTE)] if not labelled else PALETTE[(offset + i) % len(PALETTE)]
+        ax.plot(x, _prepared(y, log_y), linestyle="none", marker="o", markersize=3.6, markerfacecolor="none",
+                markeredgewidth=0.9, color=color, label=_text(f"logged: {log.label}") if labelled else "_",
+                zorder=3)
+    lines = ax.get_lines()
+    bottom, top, log = _y_limits([line.get_ydata() for line in lines], log_y and ax.get_yscale() == "log")
+    ax.set_ylim(bottom, top)
+    if labelled:
+        old = ax.get_legend()  # every line is labelled here: the plan's and the logs'
+        if old is not None:
+            old.remove()
+        ax.legend(lines, [line.get_label() for line in lines], loc="best", **_LEGEND_STYLE)

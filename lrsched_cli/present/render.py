@@ -99,7 +99,7 @@ def values_table(labels: Sequence[str], columns: Sequence[Any], rows: Sequence[i
         cells = [str(row)]
         for i, column in enumerate(columns):
             value = float(column[row])
-            cells.append(fmt(value))
+            cells.append(fmt(value) if value == value else "")  # NaN: a log that did not log this step
             if with_change:
                 cells.append("" if previous is None else _change(value, float(columns[i][previous])))
         table.add_row(*cells)
@@ -109,6 +109,8 @@ def values_table(labels: Sequence[str], columns: Sequence[Any], rows: Sequence[i
 
 def _change(value: float, before: float) -> str:
     delta = value - before
+    if delta != delta:  # a step a log did not log
+        return ""
     if delta == 0:
         return "0"
     return f"{delta:+.3g}"
