@@ -11,7 +11,21 @@ def lint_request(req: Any, sources: Mapping[str, Any] | None = None) -> list:
 
     texts = framework_texts(sources or {}, len(req.schedules))
     unused = [_unused(text, schedule) for text, schedule in zip(texts, req.schedules)]
-    return lint(req.schedules, req.columns, req.run, unused=unused)
+    columns = [_own_values(req, i) for i in range(len(req.schedules))]
+    return lint(req.schedules, columns, req.run, unused=unused)
+
+
+def _own_values(req: Any, i: int) -> Any:
+    """Schedule i's values as the checks read its parameters: on its own clock (one value per
+    epoch when it is stepped once per epoch), over its own run (a shorter `steps:` without the
+    NaN that pads it to the others)."""
+    plan = getattr(req, "plans", [None] * len(req.schedules))[i]
+    if plan is not None and plan.hold > 1:
+        from ..core.engine import evaluate
+
+        return evaluate(req.schedules[i], plan.calls)
+    column = req.columns[i]
+    return column[:plan.length] if plan is not None and plan.length else column
 
 
 def framework_texts(sources: Mapping[str, Any], count: int) -> list[str | None]:
@@ -46,17 +60,7 @@ def _unused(text: str | None, schedule: Any) -> list[str]:
         return []
     from ..frameworks.unused import unused_arguments
 
-    return unused_arguments(text, momentum_drawn=_draws_momentum(schedule))
-
-
-def _draws_momentum(schedule: Any) -> bool:
-    """Whether lrsched draws this schedule's momentum (once engine.evaluate_series gives it, the
-    momentum arguments change what is drawn)."""
-    from ..core import engine
-
-    series = getattr(engine, "evaluate_series", None)
-    if series is None:
-        return False
+    return unused_arguments(text)
     try:
         return "momentum" in series(schedule, 2)
     except Exception:  # noqa: BLE001 - a series that cannot be drawn draws no momentum

@@ -157,6 +157,8 @@ def fill_horizon(item: Any, run: RunSettings) -> Any:
     if ctor is None or call.args and len(call.args) >= len(ctor.args):
         return item
     given = {k.arg for k in call.keywords} | {a.name for a in ctor.args[:len(call.args)]}
+    if {"epochs", "steps_per_epoch"} <= given:  # OneCycleLR's other way to state its horizon
+        given.add("total_steps")
     values = {"num_training_steps": run.steps, "num_warmup_steps": run.warmup or 0, "total_steps": run.steps}
     names = {a.name for a in ctor.args}
     added = [ast.keyword(name, ast.Constant(values[name])) for name in HORIZON_ARGUMENTS

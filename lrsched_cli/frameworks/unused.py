@@ -11,19 +11,17 @@ from typing import Any
 
 from ..errors import SpecError
 
-_MOMENTUM = ("cycle_momentum", "base_momentum", "max_momentum")
 _NOISE = ("noise_pct", "noise_std", "noise_seed", "noise_type")
 #: (framework, constructor) -> the arguments it accepts and drops.
+#: (torch's CyclicLR and OneCycleLR momentum arguments are drawn: core.engine.evaluate_series.)
 NOT_DRAWN: dict[tuple[str, str], tuple[str, ...]] = {
-    ("torch", "CyclicLR"): _MOMENTUM,
-    ("torch", "OneCycleLR"): _MOMENTUM,
     **{("timm", name): tuple(a for a in _NOISE if name == "PlateauLRScheduler" or a != "noise_type")
        for name in ("CosineLRScheduler", "TanhLRScheduler", "StepLRScheduler", "MultiStepLRScheduler",
                     "PlateauLRScheduler", "PolyLRScheduler", "WSDLRScheduler")},
 }
 
 
-def unused_arguments(text: Any, momentum_drawn: bool = False) -> list[str]:
+def unused_arguments(text: Any) -> list[str]:
     """The dropped arguments written in a framework scheduler, as "name=value", nested
     constructors included; [] for anything that is not a readable framework scheduler."""
     from .base import REGISTRY, _parse, is_framework_spec
@@ -39,8 +37,6 @@ def unused_arguments(text: Any, momentum_drawn: bool = False) -> list[str]:
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
             continue
         dropped = NOT_DRAWN.get((framework, node.func.id), ())
-        if momentum_drawn:
-            dropped = tuple(a for a in dropped if a not in _MOMENTUM)
         ctor = REGISTRY[framework].constructors.get(node.func.id)
         if not dropped or ctor is None:
             continue
