@@ -37,7 +37,7 @@ FIVE = [
     {"kind": "step", "max_lr": 0.1, "step_size": 200000, "gamma": 0.5},
     {"kind": "cosine_restarts", "max_lr": 0.1, "cycle_length": 150000},
     {"kind": "exponential", "max_lr": 0.1, "gamma": 0.999997},
-    {"kind": "cyclic", "min_lr": 0.01, "max_lr": 0.1, "step_size_up": 50000},
+    {"kind": "cyclic", "min_lr": 0.01, "max_lr": 0.1, "step_size_up": 50000, "cycle_momentum": False},
 ]
 
 

@@ -14,7 +14,7 @@ import typer
 
 from .base import app, examples, say, to_stdout
 from .kinds import kind_group
-from .options import ALLOW_IMPORT, DPI, LOG_Y, RUN_OPTIONS, TITLE, choice_option, option, run_flags
+from .options import ALLOW_IMPORT, DPI, LOG_OPTIONS, LOG_Y, RUN_OPTIONS, TITLE, choice_option, option, run_flags
 
 SOURCES = ("framework", "spec", "config")
 
@@ -92,7 +92,7 @@ AGAINST = option("against", ["--against"], "the export to compare with: a CSV or
 RTOL = option("rtol", ["--rtol"], "relative tolerance: equal where |a - b| <= atol + rtol * |b| [default: 0]",
               metavar="R")
 ATOL = option("atol", ["--atol"], "absolute tolerance [default: 0: the values must be equal]", metavar="A")
-CHECK_OPTIONS = [*RUN_OPTIONS, AGAINST, RTOL, ATOL, ALLOW_IMPORT]
+CHECK_OPTIONS = [*RUN_OPTIONS, AGAINST, RTOL, ATOL, *LOG_OPTIONS, ALLOW_IMPORT]
 
 
 def tolerance(text: str | None, flag: str) -> float:
@@ -115,8 +115,18 @@ def _check(*, against: str | None, rtol: str | None, atol: str | None, **values:
     from ..app.gather import gather
     from ..errors import UsageError
 
+    from .logged import take_logs
+
+    logs = take_logs(values)
+    if logs:
+        if against is not None or rtol is not None or atol is not None:
+            raise UsageError("give either --against FILE (an export, compared value by value) or --log FILE "
+                             "(a logged learning rate, aligned with the plan), not both")
+        _check_logs(gather(flags=run_flags(values), **values), logs)
+        return
     if against is None or not against.strip():
-        raise UsageError("give --against FILE.csv (or .json), a file written by 'lrsched export'")
+        raise UsageError("give --against FILE.csv (or .json), a file written by 'lrsched export', or "
+                         "--log FILE, a logged learning rate")
     tolerances = tolerance(rtol, "--rtol"), tolerance(atol, "--atol")
     exported = read_export(against)
     req = gather(flags=run_flags(values), **values)
@@ -128,6 +138,22 @@ def _check(*, against: str | None, rtol: str | None, atol: str | None, **values:
         lines.append(_check_line(labels[i], found, against, index, tolerances))
     to_stdout(lambda stream: stream.write("".join(line + "\n" for line in lines)))
     if failed:
+        raise typer.Exit(1)
+
+
+def _check_logs(req: Any, logs: list) -> None:
+    """Each log aligned with each schedule (core/align.py): where they part and the known cause
+    that fits, on stdout; exit 1 when any pair parts."""
+    from ..core.align import align, horizon_replan
+
+    lines, parted = [], False
+    for log in logs:
+        for schedule, column in zip(req.schedules, req.columns):
+            result = align(column, log, replan=horizon_replan(schedule, req.steps))
+            parted |= result.parted
+            lines += result.lines(log.label if len(req.schedules) == 1 else f"{log.label} vs {schedule.label}")
+    to_stdout(lambda stream: stream.write("".join(line + "\n" for line in lines)))
+    if parted:
         raise typer.Exit(1)
 
 
@@ -149,9 +175,11 @@ def _check_line(label: str, found: Any, against: str, unit: str, tolerances: tup
 
 
 kind_group("check", "Compare a schedule with a committed export: exit 0 when equal (within --rtol/--atol), "
-           "1 with the first differing step otherwise (for CI).",
+           "1 with the first differing step otherwise (for CI); or with a logged learning rate (--log): "
+           "exit 1 where they part, with the known cause that fits.",
            ["lrsched check cosine --max-lr 0.1 --against cosine.csv",
-            "lrsched check --config configs/decays.yaml --against decays.json --rtol 1e-12"],
+            "lrsched check --config configs/decays.yaml --against decays.json --rtol 1e-12",
+            "lrsched check hf:linear --base-lr 5e-5 --steps 60 --log trainer_state.json"],
            CHECK_OPTIONS, _check)
 
 
