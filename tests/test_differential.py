@@ -60,6 +60,14 @@ def _milestones(r: random.Random, low: int = 0, high: int = 30, most: int = 4) -
     return sorted(r.randint(low, high) for _ in range(r.randint(1, most)))
 
 
+def _any_order(r: random.Random, values: list) -> list:
+    """Half the time shuffled: timm bisects an unsorted decay_t as given, and lrsched must too."""
+    if r.random() < 0.5:
+        values = values[:]
+        r.shuffle(values)
+    return values
+
+
 def torch_step(r):
     return f"StepLR({_kw(step_size=r.randint(1, 10), gamma=r.choice([0.0, 0.1, 0.5, _num(r, 0.1, 1)]))})", 40
 
@@ -346,7 +354,7 @@ TIMM = {
     "TanhLRScheduler": lambda r: (f"TanhLRScheduler({_kw(t_initial=r.randint(1, 15), lr_min=r.choice([0.0, 1e-3]), **_timm_cycles(r), **_timm_warmup(r))})", 40),  # noqa: E501
     "PolyLRScheduler": lambda r: (f"PolyLRScheduler({_kw(t_initial=r.randint(1, 15), power=_num(r, 0.5, 2), lr_min=r.choice([0.0, 1e-3]), **_timm_cycles(r), **_timm_warmup(r), k_decay=r.choice([1.0, 0.5]))})", 40),  # noqa: E501
     "StepLRScheduler": lambda r: (f"StepLRScheduler({_kw(decay_t=r.choice([r.randint(1, 8), _num(r, 0.5, 5, 1)]), decay_rate=_num(r, 0.1, 0.9), **_timm_warmup(r))})", 40),  # noqa: E501
-    "MultiStepLRScheduler": lambda r: (f"MultiStepLRScheduler({_kw(decay_t=_milestones(r, 1, 25), decay_rate=_num(r, 0.1, 0.9), **_timm_warmup(r))})", 40),  # noqa: E501
+    "MultiStepLRScheduler": lambda r: (f"MultiStepLRScheduler({_kw(decay_t=_any_order(r, _milestones(r, 1, 25)), decay_rate=_num(r, 0.1, 0.9), **_timm_warmup(r))})", 40),  # noqa: E501
     "PlateauLRScheduler": lambda r: (f"PlateauLRScheduler({_kw(decay_rate=_num(r, 0.1, 0.9), patience_t=r.randint(0, 5), mode=r.choice(['min', 'max']), **_timm_warmup(r, prefix=False))})", 40),  # noqa: E501
     "WSDLRScheduler": lambda r: (f"WSDLRScheduler({_kw(t_initial=r.randint(5, 30), decay_t=r.randint(1, 5), decay_fn=r.choice(['linear', '1-sqrt', 'cosine', 'power', 'exp']), stable_fn=r.choice(['constant', 'rsqrt', 'power']), stable_timescale=r.choice([None, 5.0]), **_timm_warmup(r, prefix=False))})", 40),  # noqa: E501
 }

@@ -4,7 +4,7 @@ equivalents.
 from __future__ import annotations
 
 from .._lazy import lazy_import
-from .base import Arg, Ctor, Framework, _Context, _constant, _increasing, _warm
+from .base import Arg, Ctor, Framework, _Context, _constant, _warm
 
 dl = lazy_import("lrsched_cli.frameworks.dialects")  # compare --as, loaded to compare
 
@@ -82,12 +82,28 @@ def _timm_step(a: dict, c: _Context) -> dict:
     return _timm_warmup(mapping, a)
 
 
+def bisected_milestones(decay_t: list) -> list:
+    """The milestones timm's bisect_right(decay_t, x) steps at, as a sorted list (repeats compound).
+
+    timm "assumes decay_t is sorted" but bisects the list as given. On any list, bisect_right is
+    non-decreasing in x (where two searches for x1 < x2 first part, x1 goes left of that middle and
+    x2 right of it) and changes only at values of the list, so each value v steps it by
+    bisect_right(decay_t, v) less its count just below v. On a sorted list this is the list."""
+    import bisect
+
+    found, before = [], 0
+    for value in sorted(set(decay_t)):
+        count = bisect.bisect_right(decay_t, value)
+        found += [value] * (count - before)
+        before = count
+    return found
+
+
 def _timm_multistep(a: dict, c: _Context) -> dict:
     # timm changes the rate at t + 1 == milestone (bisect_right(decay_t, t + 1)) on the clock after
     # a warmup prefix: on the overall clock that is t == milestone - 1 (+ warmup_t), at least 1
     # (t = 0 is the constructor's base_lr).
-    milestones, warmup = a["decay_t"], a["warmup_t"]
-    _increasing(c, milestones, "decay_t")
+    milestones, warmup = bisected_milestones(a["decay_t"]), a["warmup_t"]
     shift = warmup if a["warmup_prefix"] else 0
     moved = [max(m - 1 + shift, 1) for m in milestones]
     mapping = ({"kind": "multistep", "max_lr": c.base, "milestones": moved, "gamma": a["decay_rate"]}
