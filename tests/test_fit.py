@@ -79,6 +79,15 @@ def test_framework_dialects_are_named():
     assert any(n.startswith("timm: CosineLRScheduler(t_initial=1000") for n in result.best.equivalents)
 
 
+def test_a_warmup_from_above_zero_has_no_hugging_face_equivalent():
+    """HF's warmup starts at 0: a fit whose warmup starts at 0.01 (torch's LinearLR(start_factor=0.1))
+    must not name get_cosine_schedule_with_warmup."""
+    result = fit(log_of({"kind": "cosine", "max_lr": 0.1, "warmup_steps": 5, "warmup_start_lr": 0.01,
+                         "cycle_length": 75}))
+    assert result.exact and result.best.mapping["warmup_start_lr"] == 0.01
+    assert not any(n.startswith("Hugging Face") for n in result.best.equivalents)
+
+
 def test_torch_cosine_rising_after_its_cycle():
     mapping = {"kind": "cosine", "max_lr": 0.1, "cycle_length": 300, "warmup_steps": 10}
     for every in (1, 7):

@@ -98,6 +98,9 @@ CASES = [
     ("plateau_patience", "a cooldown longer than the run after the first cut",
      ["torch:ReduceLROnPlateau(patience=10, cooldown=50)", "--base-lr", "0.1", "--steps", "40"],
      ["torch:ReduceLROnPlateau(patience=10, cooldown=5)", "--base-lr", "0.1", "--steps", "40"]),
+    ("peak_not_reached", "OneCycleLR over 5 steps: its rise ends at step 0.5, so no step is at the peak",
+     ["onecycle", "--max-lr", "0.1", "--steps", "5"],
+     ["onecycle", "--max-lr", "0.1", "--steps", "10"]),
     ("onecycle_overrun", "OneCycleLR stepped once more after the last batch: 'Tried to step 1001 times' "
      "(vLAR-group/GrowSP#11)",
      ["torch:OneCycleLR(max_lr=0.1, epochs=10, steps_per_epoch=100)", "--steps", "1001"],

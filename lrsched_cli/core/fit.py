@@ -522,7 +522,8 @@ def _dialects(mapping: dict, horizon: int) -> list[str]:
     """Where a framework writes this schedule differently: the notes a user needs to map it."""
     w = mapping.get("warmup_steps", 0)
     if mapping["kind"] == "cosine" and w and mapping.get("warmup_mode") != "overlay" \
-            and mapping.get("min_lr", 0) == 0 and mapping.get("past_end", "continue") == "continue":
+            and mapping.get("min_lr", 0) == 0 and mapping.get("past_end", "continue") == "continue" \
+            and mapping.get("warmup_start_lr", 0) == 0:  # HF's warmup starts at 0
         total = w + mapping["cycle_length"]
         if float(total).is_integer():
             return [f"Hugging Face: get_cosine_schedule_with_warmup(num_warmup_steps={w}, "

@@ -341,8 +341,12 @@ def peak_not_reached(p: Part) -> Iterator[tuple[str, str]]:
         fix = f"set step_size_up below {p.own}"
     elif p.kind == "onecycle":
         rise = p.params["pct_start"] * p.params["total_steps"]
-        cause = f"the rise of pct_start x total_steps = {_num(rise)} steps outlasts the run"
-        fix = f"set total_steps={p.own}"
+        if rise - 1 < p.own - 1:  # torch's rise ends at step pct_start x total_steps - 1, inside the run
+            cause = f"the rise ends between two steps, at step {_num(rise - 1)} = pct_start x total_steps - 1"
+            fix = "choose pct_start and total_steps so that pct_start x total_steps is a whole number"
+        else:
+            cause = f"the rise of pct_start x total_steps = {_num(rise)} steps outlasts the run"
+            fix = f"set total_steps={p.own}"
     else:
         if p.warmup and p.params["warmup_mode"] == "overlay":
             cause = f"the warmup overlays the first {p.warmup} steps, by which the schedule has decayed"
