@@ -29,6 +29,21 @@ def _quote(value: str, limit: int = 40) -> str:
     return repr(value)
 
 
+def finite_number(cell: str, name: str, line: int, column: str) -> float:
+    """A data file's cell as a finite float, else a DataError naming the file, line and column."""
+    import math
+
+    from ..errors import DataError
+
+    try:
+        value = float(cell)
+    except ValueError:
+        raise DataError(f"{name}: line {line}: {column}: {_quote(cell)} is not a number") from None
+    if not math.isfinite(value):
+        raise DataError(f"{name}: line {line}: {column}: {_quote(cell)} is not a finite number")
+    return value
+
+
 def _human_size(n: int) -> str:
     if n >= 1_000_000:
         return f"{n / 1_000_000:.1f} MB"

@@ -6,7 +6,6 @@ Every problem is a one-line `DataError` naming the file and line:
 from __future__ import annotations
 
 import io
-import math
 import os
 import re
 from array import array
@@ -14,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 from ..errors import DataError
-from ._shared import _decode_utf8, _display, _one_line, _quote, _read_limited
+from ._shared import _decode_utf8, _display, _one_line, _quote, _read_limited, finite_number
 
 MAX_METRIC_BYTES = 100_000_000
 
@@ -180,13 +179,7 @@ def read_metric_column(path: str | os.PathLike[str], column: str | int | None = 
                 raise DataError(f"{name}: line {number}: no value for {label} "
                                 f"(the row has {len(cells)} field{'s' if len(cells) != 1 else ''})")
             raise DataError(f"{name}: line {number}: empty value in {label}")
-        try:
-            value = float(cell)
-        except ValueError:
-            raise DataError(f"{name}: line {number}: {label}: {_quote(cell)} is not a number") from None
-        if not math.isfinite(value):
-            raise DataError(f"{name}: line {number}: {label}: {_quote(cell)} is not a finite number")
-        values.append(value)
+        values.append(finite_number(cell, name, number, label))
     if not values:
         raise DataError(f"{name}: {label} has no values")
     return np.frombuffer(values, dtype=np.float64).copy()

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
 from ..errors import DataError
-from ..io._shared import _display, _quote, stat_input
+from ..io._shared import _display, _quote, finite_number, stat_input
 
 #: Log files larger than this are refused before reading (a 1,000,000-row CSV is about 40 MB).
 MAX_LOG_BYTES = 1_000_000_000
@@ -152,20 +152,8 @@ def csv_header(path: str | os.PathLike[str]) -> list[str]:
     return [cell.strip() for cell in next(csv.reader(first))]
 
 
-def number(cell: str, name: str, line: int, column: str) -> float:
-    import math
-
-    try:
-        value = float(cell)
-    except ValueError:
-        raise DataError(f"{name}: line {line}: {column}: {_quote(cell)} is not a number") from None
-    if not math.isfinite(value):
-        raise DataError(f"{name}: line {line}: {column}: {_quote(cell)} is not a finite number")
-    return value
-
-
 def step_number(cell: str, name: str, line: int, column: str) -> int:
-    value = number(cell, name, line, column)
+    value = finite_number(cell, name, line, column)
     if not value.is_integer() or value < 0:
         raise DataError(f"{name}: line {line}: {column}: {_quote(cell)} is not a step (an integer >= 0)")
     return int(value)
@@ -204,7 +192,7 @@ def read_csv_series(path: str | os.PathLike[str], *, value: Callable[[list[str]]
                 if skip_blank:
                     continue
                 raise DataError(f"{name}: line {line}: no value in column {_quote(key)}")
-            values.append(number(cell, name, line, f"column {_quote(key)}"))
+            values.append(finite_number(cell, name, line, f"column {_quote(key)}"))
             if s_index is None:
                 steps.append(len(steps))
             else:
@@ -213,7 +201,7 @@ def read_csv_series(path: str | os.PathLike[str], *, value: Callable[[list[str]]
                     raise DataError(f"{name}: line {line}: no step in column {step_label}")
                 steps.append(step_number(text, name, line, f"column {step_label}"))
             if e_index is not None and e_index < len(cells) and cells[e_index].strip():
-                epochs.append(number(cells[e_index].strip(), name, line, f"column {_quote(header[e_index])}"))
+                epochs.append(finite_number(cells[e_index].strip(), name, line, f"column {_quote(header[e_index])}"))
         if len(epochs) != len(values):
             epochs = None
         if not len(values):

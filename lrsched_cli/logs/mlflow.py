@@ -6,8 +6,8 @@ import os
 from array import array
 
 from ..errors import DataError
-from ..io._shared import _display
-from .base import Log, head_text, make_log, number, open_text, step_number
+from ..io._shared import _display, finite_number
+from .base import Log, head_text, make_log, open_text, step_number
 
 
 def is_mlflow_metric(path: str) -> bool:
@@ -37,7 +37,7 @@ def read_mlflow_metric(path: str, column: str | None) -> Log:
                 if len(cells) != 3:
                     raise DataError(f"{name}: line {line_number}: expected 'timestamp value step', "
                                     f"found {len(cells)} field{'s' if len(cells) != 1 else ''}")
-                values.append(number(cells[1], name, line_number, "value"))
+                values.append(finite_number(cells[1], name, line_number, "value"))
                 steps.append(step_number(cells[2], name, line_number, "step"))
         except UnicodeDecodeError:
             raise DataError(f"{name}: not UTF-8 text") from None
