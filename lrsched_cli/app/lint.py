@@ -19,13 +19,13 @@ def _own_values(req: Any, i: int) -> Any:
     """Schedule i's values as the checks read its parameters: on its own clock (one value per
     epoch when it is stepped once per epoch), over its own run (a shorter `steps:` without the
     NaN that pads it to the others)."""
-    plan = getattr(req, "plans", [None] * len(req.schedules))[i]
-    if plan is not None and plan.hold > 1:
+    plan = req.plans[i]
+    if plan.hold > 1:
         from ..core.engine import evaluate
 
         return evaluate(req.schedules[i], plan.calls)
     column = req.columns[i]
-    return column[:plan.length] if plan is not None and plan.length else column
+    return column[:plan.length] if plan.length else column
 
 
 def framework_texts(sources: Mapping[str, Any], count: int) -> list[str | None]:

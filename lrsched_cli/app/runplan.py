@@ -186,7 +186,7 @@ def evaluate_plan(schedule: Any, plan: Plan, run: RunSettings) -> dict[str, Any]
             index = np.minimum(index, cap)
         series = {key: values[index] for key, values in evaluate_series(schedule, int(index[-1]) + 1).items()}
         if cap is not None:
-            series["lr"][index == cap] = _onecycle_at(schedule.params, cap)
+            series["lr"][index == cap] = _onecycle_at(schedule, cap)
     length = plan.length or run.steps
     if plan.hold > 1:
         return {key: np.repeat(values, plan.hold)[:length] for key, values in series.items()}
@@ -200,21 +200,14 @@ def _last_call(schedule: Any) -> int | None:
     return schedule.params["total_steps"]
 
 
-def _onecycle_at(params: dict, step: int) -> float:
-    """OneCycleLR's value at step total_steps, where torch does not raise but extends its last
-    phase (lrsched's onecycle holds its final value from total_steps - 1): the step Accelerate's
-    last call reaches."""
-    import math
+def _onecycle_at(schedule: Any, step: int) -> float:
+    """OneCycleLR's value at step total_steps, the step Accelerate's last call reaches: torch does
+    not raise there but extends its last phase, which the onecycle kind computes with
+    past_end=extrapolate (lrsched's own onecycle holds its final value from total_steps - 1)."""
+    from ..core.engine import build, evaluate
 
-    from ..core.kinds import _onecycle_phases
-
-    phases = _onecycle_phases(params)
-    begin = phases[-2][0]
-    end_step, start, end = phases[-1]
-    pct = (step - begin) / (end_step - begin)
-    if params["anneal_strategy"] == "cos":
-        return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
-    return (end - start) * pct + start
+    as_torch = build({**schedule.to_mapping(), "past_end": "extrapolate"}, step + 1, schedule.where)
+    return float(evaluate(as_torch, step + 1)[step])
 
 
 def plan_marks(marks: list[int], plan: Plan, run: RunSettings) -> list[int]:
