@@ -67,6 +67,9 @@ class Dialect:
     keys it understands, `warns` the keys it does not model although they change the schedule
     (each present one is a warning), `ignores` the keys that do not touch the schedule.
     `prefix`: the dialect is also written as text, `NAME:--flag value ...`.
+    `write(schedule, steps)` returns the config fragment that makes the trainer run `schedule`
+    over `steps` updates (`export --to NAME`), or raises CodegenError saying in one line why its
+    format cannot hold the schedule exactly; None when the dialect is read only.
     """
 
     name: str
@@ -77,6 +80,7 @@ class Dialect:
     warns: tuple[str, ...] = ()
     ignores: tuple[str, ...] = ()
     prefix: bool = False
+    write: Callable[[Any, int], str] | None = None
 
 
 # -- the content of a source ------------------------------------------------------------------
