@@ -34,13 +34,14 @@ def dialects_table(only: str | None = None) -> object:
     from ..present.render import plain
     from ..trainers import DIALECTS
 
-    table = Table(title="Training-config dialects (a file, or NAME:--flags where marked)", show_lines=True)
+    table = Table(title="Training-config dialects (a file, or NAME:--flags where marked; 'export --to NAME' "
+                        "where written)", show_lines=True)
     for column in ("dialect", "what", "reads", "warns about (changes the schedule, not modelled)", "ignores"):
         table.add_column(column, overflow="fold")
     for d in DIALECTS.values():
         if only is not None and d.name != only:
             continue
-        name = d.name + (" (NAME:--flags)" if d.prefix else "")
+        name = d.name + (" (NAME:--flags)" if d.prefix else "") + (" (written: export --to)" if d.write else "")
         table.add_row(*(plain(text) for text in (name, d.summary, ", ".join(d.reads), ", ".join(d.warns) or "-",
                                                  ", ".join(d.ignores) or "-")))
     return table

@@ -1,4 +1,5 @@
-"""`lrsched export`: every step's learning rate as CSV or JSON, or a runnable snippet (--to)."""
+"""`lrsched export`: every step's learning rate as CSV or JSON, a runnable snippet (--to FRAMEWORK), or a
+trainer's config fragment (--to DIALECT, for every dialect of lrsched_cli.trainers with a writer)."""
 from __future__ import annotations
 
 from typing import Any
@@ -18,6 +19,8 @@ def _export(*, fmt: str | None, output: str | None, to: str | None = None, no_li
     path = output_path(output, "-")
     if to is None:
         fmt = check_format(path, fmt)
+    else:
+        check_target(to)
     req = gather(flags=flags, **values)
     for line in req.messages:  # what a training config said, and where each number came from
         say(line)
@@ -57,17 +60,52 @@ def check_format(path: str, fmt: str | None) -> str:
     return fmt
 
 
-def write_snippets(req: Any, to: str, path: str) -> None:
-    from ..frameworks.codegen import snippet
+def write_targets() -> list[str]:
+    """What --to accepts: the frameworks that write code, then the trainer dialects that have a writer."""
+    from ..frameworks.codegen import TARGETS
+    from ..trainers import DIALECTS
 
-    code = "\n\n".join(snippet(s, to, req.steps) for s in req.schedules) + "\n"
+    return [*TARGETS, *(name for name, dialect in DIALECTS.items() if dialect.write is not None)]
+
+
+def check_target(to: str) -> None:
+    """A usage error before any work for a --to that names nothing lrsched writes."""
+    from ..frameworks import REGISTRY
+    from ..trainers import DIALECTS
+
+    targets = write_targets()
+    if to in targets or to in REGISTRY:  # a framework that only reads: the snippet says why
+        return
+    from ..core.registry import did_you_mean
+
+    if to in DIALECTS:
+        raise UsageError(f"--to {to}: lrsched reads {to} configs but does not write them; "
+                         f"choose one of: {', '.join(targets)}")
+    raise UsageError(f"--to: unknown target {to!r}{did_you_mean(to, targets)}; choose one of: {', '.join(targets)}")
+
+
+def write_snippets(req: Any, to: str, path: str) -> None:
+    """The snippet (a framework) or the config fragment (a trainer dialect) of every schedule."""
+    from ..trainers import DIALECTS
+
+    dialect = DIALECTS.get(to)
+    if dialect is not None and dialect.write is not None:
+        if len(req.schedules) > 1:
+            raise UsageError(f"--to {to} writes one trainer config, and there are {len(req.schedules)} schedules; "
+                             "export them one at a time")
+        code, what = dialect.write(req.schedules[0], req.steps), f"a {to} config fragment"
+    else:
+        from ..frameworks.codegen import snippet
+
+        code = "\n\n".join(snippet(s, to, req.steps) for s in req.schedules) + "\n"
+        what = f"{to} code for {len(req.schedules)} schedule(s)"
     if path == "-":
         to_stdout(lambda stream: stream.write(code))
         return
     from ..io.files import atomic_write
 
     atomic_write(path, code)
-    say(f"wrote {to} code for {len(req.schedules)} schedule(s) to {path}")
+    say(f"wrote {what} to {path}")
 
 
 def write_values(schedules: list, columns: list, unit: str, fmt: str, output: str,
@@ -140,5 +178,6 @@ def _schedule_files(schedules: list) -> list[str]:
 
 kind_group("export", "Write the learning rate of every step as CSV or JSON, from flags or a YAML file.",
            ["lrsched export cosine --max-lr 0.1 --steps 100 -o cosine.csv",
+            "lrsched export cosine --max-lr 6e-4 --min-lr 6e-5 --warmup-steps 20 --steps 100 --to megatron",
             "lrsched export --config configs/decays.yaml --format json -o decays.json"],
            EXPORT_OPTIONS, _export)

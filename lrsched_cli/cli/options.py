@@ -94,8 +94,11 @@ LOG_OPTIONS = [LOG, LOG_COLUMN]
 FORMAT = option("fmt", ["--format", "-f"], "csv or json [default: from the suffix of -o, else csv]",
                 metavar="csv|json")
 OUTPUT = option("output", ["--output", "-o"], "file to write; '-' for stdout [default: stdout]", metavar="PATH")
-TO = option("to", ["--to"], f"print a runnable snippet for {words(WRITE_TARGETS)} instead of the values",
-            metavar="|".join(WRITE_TARGETS))
+# --to also takes every trainer dialect with a writer (cli/export.py asks lrsched_cli.trainers), named
+# here only as DIALECT so that start-up does not load the dialect modules.
+TO = option("to", ["--to"], f"print a runnable snippet for {words(WRITE_TARGETS)}, or a trainer's config "
+            "fragment for a dialect that 'lrsched list --dialects' marks as written (e.g. --to deepspeed, "
+            "--to megatron, --to hf-args), instead of the values", metavar="|".join(WRITE_TARGETS) + "|DIALECT")
 EXPORT_OPTIONS = [*RUN_OPTIONS, FORMAT, OUTPUT, ALLOW_IMPORT, TO, NO_LINT]
 
 # -- table ------------------------------------------------------------------------------------

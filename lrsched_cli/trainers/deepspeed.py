@@ -11,6 +11,7 @@ import math
 from typing import Any, Mapping
 
 from .base import Content, Dialect, Reading, fail, formula, unsupported
+from .fragments import as_json, proved
 
 TYPES = ("WarmupLR", "WarmupDecayLR", "WarmupCosineLR", "OneCycle", "LRRangeTest")
 
@@ -246,6 +247,61 @@ def _range_test(content: Content, p: dict, lr: Any, reading: Reading) -> dict:
 BUILDERS = {"WarmupLR": _warmup, "WarmupDecayLR": _warmup_decay, "WarmupCosineLR": _warmup_cosine,
             "OneCycle": _one_cycle, "LRRangeTest": _range_test}
 
+# -- writing (export --to deepspeed) ----------------------------------------------------------
+
+HOLDS = ("a constant (no scheduler); WarmupLR and WarmupDecayLR with a linear warmup, which hold their start "
+         "rate for two steps (step() first computes gamma 0), so in lrsched terms a sequence of a 1-step "
+         "constant at the start rate and then constant or polynomial (power 1, min_lr = the start rate) with "
+         "that linear warmup; and OneCycle's triangle without momentum (polynomial power 1 warming up "
+         "linearly from min_lr, or cyclic triangular for one cycle)")
+
+
+def _after_hold(schedule: Any) -> tuple[float | None, Any]:
+    """(the held rate, the rest) for a sequence whose first phase holds one rate for one step."""
+    phases = schedule.phases if schedule.kind.name == "sequence" else []
+    if len(phases) == 2 and phases[0].kind.name == "constant" and phases[0].steps == 1:
+        return phases[0].params["max_lr"], phases[1]
+    return None, schedule
+
+
+def _one_cycle_of(low: float, high: float, up: float, down: float) -> dict[str, Any]:
+    return {"type": "OneCycle", "params": {"cycle_min_lr": low, "cycle_max_lr": high, "cycle_first_step_size": up,
+                                           "cycle_second_step_size": down, "cycle_momentum": False}}
+
+
+def _schedulers(rest: Any, hold: float | None) -> list[dict[str, Any]]:
+    """The DeepSpeed schedulers that may compute `rest` (after `hold`, when there is one)."""
+    p, name = rest.params, rest.kind.name
+    warmup, start = p["warmup_steps"], p["warmup_start_lr"]
+    linear = {"warmup_num_steps": warmup, "warmup_type": "linear"}
+    found = []
+    if name == "constant" and warmup:
+        found.append({"type": "WarmupLR", "params": {"warmup_min_lr": start, "warmup_max_lr": p["max_lr"], **linear}})
+    if name == "polynomial" and p["power"] == 1.0 and warmup:
+        found.append({"type": "WarmupDecayLR", "params": {
+            "total_num_steps": warmup + p["max_update"], "warmup_min_lr": start, "warmup_max_lr": p["max_lr"], **linear}})
+        if hold is None:
+            found.append(_one_cycle_of(p["min_lr"], p["max_lr"], float(warmup), float(p["max_update"])))
+    if name == "cosine" and warmup and float(p["cycle_length"]).is_integer():
+        found.append({"type": "WarmupCosineLR", "params": {
+            "total_num_steps": warmup + int(p["cycle_length"]), "warmup_min_ratio": start / p["max_lr"],
+            "cos_min_ratio": p["min_lr"] / p["max_lr"], **linear}})
+    if name == "cyclic" and p["mode"] == "triangular" and hold is None:
+        up = p["step_size_up"]
+        found.append(_one_cycle_of(p["min_lr"], p["max_lr"], up, p["step_size_down"] or up))
+    return found
+
+
+def _write(schedule: Any, steps: int) -> str:
+    """A ds_config.json fragment (scheduler and optimizer.params.lr) for a run of `steps` updates."""
+    hold, rest = _after_hold(schedule)
+    lr = {"optimizer": {"params": {"lr": float(rest.params["max_lr"])}}}
+    plain = rest is schedule and rest.kind.name == "constant" and not rest.params["warmup_steps"]
+    candidates = [lr] if plain else []
+    candidates += [{**lr, "scheduler": scheduler} for scheduler in _schedulers(rest, hold)]
+    return proved(DIALECT, [as_json(c) for c in candidates], schedule, steps, HOLDS)
+
+
 DIALECT = Dialect(
     name="deepspeed",
     summary="DeepSpeed ds_config.json (scheduler WarmupLR, WarmupDecayLR, WarmupCosineLR, OneCycle, LRRangeTest)",
@@ -256,4 +312,5 @@ DIALECT = Dialect(
     warns=("scheduler.params.cycle_momentum (OneCycle's momentum cycle)",),
     ignores=("optimizer.type", "optimizer.params (other than lr)", "zero_optimization", "fp16", "bf16",
              "gradient_clipping", "steps_per_print", "wall_clock_breakdown"),
+    write=_write,
 )

@@ -16,6 +16,7 @@ import math
 from typing import Any, Mapping
 
 from .base import Content, Dialect, Reading, fail, translated, unsupported
+from .fragments import as_json, proved, refused
 
 #: TrainingArguments' own keys (with their defaults in transformers 5.x), and the launcher spellings.
 DEFAULTS = {"learning_rate": 5e-5, "lr_scheduler_type": "linear", "lr_scheduler_kwargs": None, "warmup_steps": 0,
@@ -127,6 +128,33 @@ def _warmup(content: Content, data: Mapping, reading: Reading, total: int) -> in
     return math.ceil(total * steps)
 
 
+# -- writing (export --to hf-args) ------------------------------------------------------------
+
+HOLDS = ("what transformers' get_scheduler types compute (constant, linear, cosine, cosine_with_min_lr, "
+         "cosine_with_restarts, polynomial, inverse_sqrt, warmup_stable_decay) after a linear warmup from 0, "
+         "with the decay ending at max_steps")
+
+
+def _write(schedule: Any, steps: int) -> str:
+    """TrainingArguments keys that make the Trainer build `schedule` for a run of `steps` updates:
+    the Trainer passes max_steps as num_training_steps, so the schedule must end where the run does."""
+    from ..frameworks.hf import _hf_native
+
+    native = _hf_native(schedule)
+    if native is None:
+        return proved(DIALECT, [], schedule, steps, HOLDS)
+    kind, warmup, total, kwargs = native
+    if total is not None and total != steps:
+        raise refused("hf-args", f"the Trainer passes max_steps as the scheduler's num_training_steps, so the "
+                                 f"run ends where the {kind} schedule does (at {total} steps, not {steps}); "
+                                 f"export with --steps {total}")
+    args: dict[str, Any] = {"learning_rate": float(schedule.params["max_lr"]), "lr_scheduler_type": kind,
+                            "warmup_steps": warmup, "max_steps": steps}
+    if kwargs:
+        args["lr_scheduler_kwargs"] = kwargs
+    return proved(DIALECT, [as_json(args)], schedule, steps, HOLDS)
+
+
 DIALECT = Dialect(
     name="hf-args",
     summary="Hugging Face TrainingArguments as JSON or YAML (also TRL/axolotl launcher files)",
@@ -137,4 +165,5 @@ DIALECT = Dialect(
            "num_train_epochs (num_epochs)", "per_device_train_batch_size (micro_batch_size)",
            "gradient_accumulation_steps"),
     ignores=("every other TrainingArguments key (output_dir, logging, saving, evaluation, optimizer betas)",),
+    write=_write,
 )

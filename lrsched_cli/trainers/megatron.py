@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from .base import Content, Dialect, Flags, Reading, fail, formula
+from .fragments import flag_text, proved
 
 STYLES = ("constant", "linear", "cosine", "inverse-square-root", "WSD")
 WSD_STYLES = ("exponential", "linear", "cosine", "minus_sqrt")
@@ -134,6 +135,54 @@ def _rampup(f: Flags, reading: Reading) -> None:
                                 "throughout, so the warmup and decay land later in iterations than shown")
 
 
+# -- writing (export --to megatron) ----------------------------------------------------------
+
+HOLDS = ("a linear warmup (from --lr-warmup-init) to --lr, then constant, linear (polynomial power 1 or linear "
+         "from factor 1), cosine (integer cycle, exponent 1), inverse_sqrt (timescale = warmup) or wsd (linear, "
+         "cosine or 1-sqrt decay), holding --min-lr after the decay")
+#: The order a written fragment gives its flags in.
+ORDER = ("--lr", "--min-lr", "--lr-decay-style", "--lr-wsd-decay-style", "--lr-warmup-iters", "--lr-warmup-init",
+         "--lr-decay-iters", "--lr-wsd-decay-iters", "--train-iters")
+#: lrsched's wsd decay_type -> --lr-wsd-decay-style.
+WSD_DECAYS = {"linear": "linear", "cosine": "cosine", "1-sqrt": "minus_sqrt"}
+
+
+def _decay_flags(schedule: Any, warmup: int) -> dict[str, Any] | None:
+    """--lr-decay-style and the lengths for the schedule's kind, in iterations; None when none fits."""
+    p, name = schedule.params, schedule.kind.name
+    if name == "constant":
+        return {"--lr-decay-style": "constant"}
+    if name == "polynomial" and p["power"] == 1.0:
+        return {"--min-lr": p["min_lr"], "--lr-decay-style": "linear", "--lr-decay-iters": warmup + p["max_update"]}
+    if name == "linear" and p["start_factor"] == 1.0:
+        return {"--min-lr": p["max_lr"] * p["end_factor"], "--lr-decay-style": "linear",
+                "--lr-decay-iters": warmup + p["total_iters"]}
+    if name == "cosine" and float(p["cycle_length"]).is_integer():
+        return {"--min-lr": p["min_lr"], "--lr-decay-style": "cosine",
+                "--lr-decay-iters": warmup + int(p["cycle_length"])}
+    if name == "inverse_sqrt":
+        return {"--lr-decay-style": "inverse-square-root"}
+    if name == "wsd" and p["decay_type"] in WSD_DECAYS:
+        return {"--min-lr": p["min_lr"], "--lr-decay-style": "WSD", "--lr-wsd-decay-style": WSD_DECAYS[p["decay_type"]],
+                "--lr-wsd-decay-iters": p["decay_steps"],
+                "--lr-decay-iters": warmup + p["stable_steps"] + p["decay_steps"]}
+    return None
+
+
+def _write(schedule: Any, steps: int) -> str:
+    """The flags that make Megatron's OptimizerParamScheduler run `schedule` over `steps` iterations."""
+    p = schedule.params
+    warmup = p["warmup_steps"]
+    decay = _decay_flags(schedule, warmup)
+    candidates = []
+    if decay is not None:
+        flags = {"--lr": p["max_lr"], **decay, "--lr-warmup-iters": warmup or None,
+                 "--lr-warmup-init": p["warmup_start_lr"] if warmup and p["warmup_start_lr"] else None,
+                 "--train-iters": steps}
+        candidates.append(flag_text({name: flags.get(name) for name in ORDER}))
+    return proved(DIALECT, candidates, schedule, steps, HOLDS)
+
+
 DIALECT = Dialect(
     name="megatron",
     summary="Megatron-LM flags: --lr-decay-style constant, linear, cosine, inverse-square-root, WSD",
@@ -146,4 +195,5 @@ DIALECT = Dialect(
     warns=("--rampup-batch-size",),
     ignores=("every other flag (model, parallelism, data, checkpointing)",),
     prefix=True,
+    write=_write,
 )
