@@ -279,7 +279,8 @@ def _schedulers(rest: Any, hold: float | None) -> list[dict[str, Any]]:
         found.append({"type": "WarmupLR", "params": {"warmup_min_lr": start, "warmup_max_lr": p["max_lr"], **linear}})
     if name == "polynomial" and p["power"] == 1.0 and warmup:
         found.append({"type": "WarmupDecayLR", "params": {
-            "total_num_steps": warmup + p["max_update"], "warmup_min_lr": start, "warmup_max_lr": p["max_lr"], **linear}})
+            "total_num_steps": warmup + p["max_update"], "warmup_min_lr": start, "warmup_max_lr": p["max_lr"],
+            **linear}})
         if hold is None:
             found.append(_one_cycle_of(p["min_lr"], p["max_lr"], float(warmup), float(p["max_update"])))
     if name == "cosine" and warmup and float(p["cycle_length"]).is_integer():
