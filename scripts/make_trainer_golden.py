@@ -380,6 +380,122 @@ def real_values(dialect: str, text: str, steps: int) -> list[float]:
     return RUNNERS[dialect](text, steps)
 
 
+# -- runs that need the geometry (--dataset-size, --world-size, --steps-per-epoch) -------------------
+
+#: (id, dialect, suffix, text, steps, overrides): the overrides are the command line's run settings.
+GEOMETRY_CASES = [
+    ("hf_epochs_dataset", "hf-args", ".json",
+     json.dumps({"learning_rate": 2e-5, "lr_scheduler_type": "cosine", "warmup_steps": 0.1, "num_train_epochs": 2.5,
+                 "max_steps": -1, "per_device_train_batch_size": 7, "gradient_accumulation_steps": 5}), 30,
+     {"dataset_size": 1000, "world_size": 3}),
+    ("hf_epochs_default_linear", "hf-args", ".json",
+     json.dumps({"learning_rate": 5e-5, "warmup_steps": 10, "per_device_train_batch_size": 4,
+                 "gradient_accumulation_steps": 8, "output_dir": "out"}), 40, {"dataset_size": 1040, "world_size": 4}),
+    ("hf_epochs_drop_last", "hf-args", ".json",
+     json.dumps({"learning_rate": 1e-4, "lr_scheduler_type": "linear", "num_train_epochs": 0.3, "max_steps": -1,
+                 "per_device_train_batch_size": 7, "gradient_accumulation_steps": 5, "dataloader_drop_last": True}),
+     12, {"dataset_size": 1000, "world_size": 3}),
+    ("timm_on_updates_cosine", "timm-args", ".yaml",
+     "sched: cosine\nepochs: 6\nlr: 0.1\nwarmup_epochs: 2\nwarmup_lr: 1.0e-4\nmin_lr: 1.0e-5\n"
+     "sched_on_updates: true\nbatch_size: 32\ngrad_accum_steps: 2\ncooldown_epochs: 1\n", 120,
+     {"dataset_size": 1000, "world_size": 2}),
+    ("timm_on_updates_step_prefix", "timm-args", ".yaml",
+     "sched: step\nepochs: 8\nlr: 0.05\ndecay_epochs: 2.5\ndecay_rate: 0.5\nwarmup_epochs: 1\n"
+     "warmup_prefix: true\nsched_on_updates: true\n", 100, {"steps_per_epoch": 11}),
+    ("timm_on_updates_multistep", "timm-args", ".yaml",
+     "sched: multistep\nepochs: 5\nlr: 0.1\ndecay_milestones: [2, 4]\nwarmup_epochs: 1\nsched_on_updates: true\n"
+     "batch_size: 8\n", 70, {"dataset_size": 101}),
+    ("tv_segmentation_warmup", "torchvision", "",
+     "--lr 0.02 --lr-scheduler polynomial --epochs 5 --lr-warmup-epochs 1 --batch-size 4", 130,
+     {"dataset_size": 101, "world_size": 2}),
+    ("tv_segmentation_constant_warmup", "torchvision", "",
+     "--lr 0.01 --lr-scheduler polynomial --epochs 4 --lr-warmup-epochs 2 --lr-warmup-method constant", 60,
+     {"dataset_size": 100}),
+]
+
+
+def _sharded_batches(samples: int, batch: int, devices: int, drop_last: bool) -> int:
+    """len(DataLoader) on one of `devices` processes: DistributedSampler pads each to ceil(N / G) samples."""
+    import torch
+
+    sampler = torch.utils.data.DistributedSampler(range(samples), num_replicas=devices, rank=0, shuffle=False)
+    return len(torch.utils.data.DataLoader(range(samples), batch_size=batch, sampler=sampler, drop_last=drop_last))
+
+
+def _hf_max_steps(data: dict, o: dict) -> int:
+    """The Trainer's own set_initial_training_values over a dataloader as Accelerate shards it."""
+    import torch
+    from accelerate.data_loader import BatchSamplerShard
+    from transformers import Trainer
+
+    batch, accum = data.get("per_device_train_batch_size", 8), data.get("gradient_accumulation_steps", 1)
+    sampler = torch.utils.data.BatchSampler(range(o["dataset_size"]), batch, data.get("dataloader_drop_last", False))
+    shard = BatchSamplerShard(sampler, num_processes=o.get("world_size", 1), process_index=0, even_batches=True)
+    length = len(shard)
+    loader = type("Loader", (), {"__len__": lambda self: length})()
+    args = SimpleNamespace(max_steps=data.get("max_steps", -1), num_train_epochs=data.get("num_train_epochs", 3.0),
+                           gradient_accumulation_steps=accum)
+    fake = SimpleNamespace(get_total_train_batch_size=lambda a: batch * o.get("world_size", 1) * accum,
+                           get_sp_size=lambda: 1, num_examples=lambda loader: o["dataset_size"])
+    return Trainer.set_initial_training_values(fake, args, loader)[-1]
+
+
+def _timm_on_updates(text: str, steps: int, o: dict) -> list[float]:
+    """train.py with sched_on_updates: create_scheduler_v2(step_on_epochs=False, updates_per_epoch=U),
+    then step_update(num_updates) after each update (step(epoch) does nothing when t_in_epochs is False)."""
+    import yaml
+
+    _load_timm_scheduler()
+    from timm.scheduler.scheduler_factory import create_scheduler_v2, scheduler_kwargs
+
+    given = yaml.safe_load(text)
+    args = SimpleNamespace(**{**TIMM_DEFAULTS, **given})
+    per_epoch = o.get("steps_per_epoch")
+    if per_epoch is None:  # train.py: ceil(len(loader_train) / grad_accum_steps), its loader drops the last batch
+        batches = _sharded_batches(o["dataset_size"], args.batch_size, o.get("world_size", 1), True)
+        per_epoch = (batches + args.grad_accum_steps - 1) // args.grad_accum_steps
+    optimizer = _torch_optimizer(args.lr)
+    scheduler, _ = create_scheduler_v2(optimizer, **scheduler_kwargs(args), updates_per_epoch=per_epoch)
+    return _stepped(optimizer, lambda t: scheduler.step_update(num_updates=t), steps)
+
+
+def _torchvision_segmentation(text: str, steps: int, o: dict) -> list[float]:
+    """references/segmentation/train.py: PolynomialLR(total_iters=iters x (epochs - warmup), power=0.9)
+    behind a per-iteration LinearLR/ConstantLR warmup, stepped per iteration; iters = len(data_loader)."""
+    import torch
+    from torch.optim import lr_scheduler as s
+
+    words = shlex.split(text)
+    a = {w[2:].replace("-", "_"): words[i + 1] for i, w in enumerate(words) if w.startswith("--")}
+    epochs, warmup = int(a["epochs"]), int(a.get("lr_warmup_epochs", 0))
+    iters = _sharded_batches(o["dataset_size"], int(a.get("batch_size", 8)), o.get("world_size", 1), True)
+    optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=float(a["lr"]), momentum=0.9)
+    scheduler = main = s.PolynomialLR(optimizer, total_iters=iters * (epochs - warmup), power=0.9)
+    if warmup > 0:
+        decay = float(a.get("lr_warmup_decay", 0.01))
+        if a.get("lr_warmup_method", "linear") == "linear":
+            first = s.LinearLR(optimizer, start_factor=decay, total_iters=iters * warmup)
+        else:
+            first = s.ConstantLR(optimizer, factor=decay, total_iters=iters * warmup)
+        scheduler = s.SequentialLR(optimizer, schedulers=[first, main], milestones=[iters * warmup])
+    return _stepped(optimizer, _torch_step(optimizer, scheduler), steps)
+
+
+def geometry_values(dialect: str, text: str, steps: int, overrides: dict) -> list[float]:
+    if dialect == "hf-args":
+        data = {"learning_rate": 5e-5, "lr_scheduler_type": "linear", **json.loads(text)}  # TrainingArguments' defaults
+        return run_hf_args(json.dumps({**data, "max_steps": _hf_max_steps(data, overrides)}), steps)
+    if dialect == "timm-args":
+        return _timm_on_updates(text, steps, overrides)
+    return _torchvision_segmentation(text, steps, overrides)
+
+
+def geometry_cases() -> list[dict]:
+    return [{"id": case_id, "dialect": dialect, "suffix": suffix, "text": text, "steps": steps,
+             "overrides": overrides, "values": geometry_values(dialect, text, steps, overrides)}
+            for case_id, dialect, suffix, text, steps, overrides in GEOMETRY_CASES]
+
+
 def _check_versions() -> None:
     from importlib.metadata import version
 
@@ -396,6 +512,7 @@ def main() -> None:
     cases = [{"id": case_id, "dialect": dialect, "suffix": suffix, "text": text, "steps": steps,
               "values": real_values(dialect, text, steps)}
              for case_id, dialect, suffix, text, steps in CASES]
+    cases += geometry_cases()
     document = {"versions": VERSIONS, "cases": sorted(cases, key=lambda c: c["id"])}
     options.output.write_text(json.dumps(document, indent=1) + "\n")
     print(f"wrote {len(cases)} cases to {options.output}")

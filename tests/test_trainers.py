@@ -52,7 +52,7 @@ def assert_close(actual, expected, context: str) -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
 def test_reading_matches_the_real_trainer(case):
-    reading = trainers.DIALECTS[case["dialect"]].read(content_of(case), {})
+    reading = trainers.DIALECTS[case["dialect"]].read(content_of(case), case.get("overrides", {}))
     assert_close(values_of(reading, case["steps"]), case["values"], case["id"])
 
 
@@ -72,7 +72,11 @@ def test_fixture_matches_the_installed_trainer(dialect):
         pytest.skip("could not import timm")
     script = _script()
     for case in (c for c in CASES if c["dialect"] == dialect):
-        assert_close(script.real_values(dialect, case["text"], case["steps"]), case["values"], case["id"])
+        if "overrides" in case:  # a run that needs the geometry (the command line's --dataset-size, ...)
+            real = script.geometry_values(dialect, case["text"], case["steps"], case["overrides"])
+        else:
+            real = script.real_values(dialect, case["text"], case["steps"])
+        assert_close(real, case["values"], case["id"])
 
 
 MEGATRON_STYLES = st.sampled_from(["constant", "linear", "cosine", "inverse-square-root", "WSD"])

@@ -240,9 +240,9 @@ def _from_trainer(flags: Mapping[str, Any], source: str, dialect: str | None, la
     return Request([schedule], run, name)
 
 
-#: The run settings from which the run geometry derives the number of updates (app/settings.py).
-_LENGTH_SOURCES = ("epochs", "samples", "tokens", "max_steps", "dataset_size", "batch_size", "world_size",
-                   "grad_accum", "steps_per_epoch", "warmup_ratio", "seq_len")
+#: The run settings from which the run geometry derives the number of updates (app/settings.py). The
+#: batch sizes stay: with a --dataset-size from the command line they give the updates per epoch.
+_LENGTH_SOURCES = ("epochs", "samples", "tokens", "max_steps", "dataset_size", "steps_per_epoch", "warmup_ratio")
 
 
 def _run_layer(run: Mapping[str, Any]) -> dict[str, Any]:

@@ -321,3 +321,21 @@ def translated(content: Content, text: str, base_lr: float, how: str) -> dict[st
         return translate(text, base_lr=base_lr)
     except SpecError as exc:
         raise fail(content, f"{exc} (as {how} builds it: {text})") from None
+
+
+def dropping_loader_batches(content: Content, overrides: Mapping[str, Any], batch: int, why: str) -> int | None:
+    """Batches per device and epoch of a training DataLoader(drop_last=True) over a DistributedSampler,
+    which pads each of the G devices to ceil(N / G) samples: ceil(N / G) // batch (timm's train.py
+    and torchvision's references build theirs so). None when --steps-per-epoch gives the count
+    instead; without either, an error saying `why` the count is needed and which flags give it."""
+    if overrides.get("steps_per_epoch") is not None:
+        return None
+    samples = overrides.get("dataset_size")
+    if samples is None:
+        raise fail(content, f"{why}: give --dataset-size (the training samples; --world-size for several devices) "
+                            "or --steps-per-epoch")
+    per_device = -(-samples // (overrides.get("world_size") or 1))
+    if per_device < batch:
+        raise fail(content, f"the batch ({batch}) is more than the {per_device} samples of a device: the training "
+                            "loader drops the partial batch, so an epoch has no update")
+    return per_device // batch

@@ -7,7 +7,8 @@ args.get_warmup_steps(N), num_training_steps=N, scheduler_specific_kwargs=lr_sch
 read through lrsched's `hf:` framework, whose translations are proved against transformers.
 `get_warmup_steps` (5.x): `int(warmup_steps)` if warmup_steps >= 1, else `ceil(N * warmup_steps)`;
 a 4.x file may carry `warmup_ratio` (5.x rejects it): `warmup_steps` if > 0, else
-`ceil(N * warmup_ratio)`.
+`ceil(N * warmup_ratio)`. With max_steps <= 0 the Trainer runs ceil(num_train_epochs x updates per epoch),
+which needs the dataset size (--dataset-size, and --world-size for several devices).
 """
 from __future__ import annotations
 
@@ -87,7 +88,7 @@ def _read(content: Content, overrides: Mapping[str, Any]) -> Reading:
         raise unsupported(content, "lr_scheduler_type", kind, tuple(HF_TYPES))
     reading.put("batch_size", _value(content, data, "per_device_train_batch_size", int), "per_device_train_batch_size")
     reading.put("grad_accum", _value(content, data, "gradient_accumulation_steps", int), "gradient_accumulation_steps")
-    total = _total(content, data, reading)
+    total = _total(content, data, reading, overrides)
     warmup = _warmup(content, data, reading, total)
     arguments = [f"num_warmup_steps={warmup}", f"num_training_steps={total}"]
     arguments += [f"{key}={value!r}" for key, value in _kwargs(content, data.get("lr_scheduler_kwargs")).items()]
@@ -98,15 +99,51 @@ def _read(content: Content, overrides: Mapping[str, Any]) -> Reading:
     return reading
 
 
-def _total(content: Content, data: Mapping, reading: Reading) -> int:
+def _total(content: Content, data: Mapping, reading: Reading, overrides: Mapping[str, Any]) -> int:
     steps = _value(content, data, "max_steps", int)
     if steps > 0:
         reading.put("max_steps", steps, "max_steps")
         reading.put("steps", steps, "max_steps")
         return steps
-    raise fail(content, f"max_steps is {steps}, so the Trainer derives the run from num_train_epochs "
-                        f"({_value(content, data, 'num_train_epochs', float)}) x the updates per epoch, which "
-                        "needs the dataset size; set max_steps")
+    if steps == 0:  # set_initial_training_values counts from the epochs only when max_steps < 0
+        raise fail(content, "max_steps is 0: the Trainer derives the run from num_train_epochs only when max_steps "
+                            "is negative (-1, its default); set max_steps, or -1 to train by epochs")
+    return _total_from_epochs(content, data, reading, overrides, steps)
+
+
+def _total_from_epochs(content: Content, data: Mapping, reading: Reading, overrides: Mapping[str, Any],
+                       steps: int) -> int:
+    """max_steps < 0: the Trainer's own count, ceil(num_train_epochs x updates per epoch), the updates
+    per epoch from the dataset as Accelerate shards it (core/geometry.py has the Trainer's rule).
+    The command line's geometry beats the file's batch and accumulation; 4.x (warmup_ratio) floors
+    the accumulation."""
+    from ..core.geometry import GeometryError, derive
+
+    epochs = _value(content, data, "num_train_epochs", float)
+    given = {key: overrides.get(key) for key in ("dataset_size", "steps_per_epoch", "world_size", "accum_rule")}
+    if given["dataset_size"] is None and given["steps_per_epoch"] is None:
+        raise fail(content, f"max_steps is {steps}, so the Trainer runs num_train_epochs ({epochs:g}) x the updates "
+                            "per epoch, which need the dataset: give --dataset-size (the training samples; "
+                            "--world-size for several devices), or --steps-per-epoch, or set max_steps")
+    given["batch_size"] = overrides.get("batch_size") or _value(content, data, "per_device_train_batch_size", int)
+    given["grad_accum"] = overrides.get("grad_accum") or _value(content, data, "gradient_accumulation_steps", int)
+    given["drop_last"] = overrides.get("drop_last") or bool(data.get("dataloader_drop_last", False))
+    if given["accum_rule"] is None and "warmup_ratio" in data:
+        given["accum_rule"] = "floor"  # transformers 4.x: len(dataloader) // gradient_accumulation_steps
+    try:
+        run = derive({**given, "epochs": epochs}, name=lambda key: _SPELLINGS.get(key, f"--{key.replace('_', '-')}"))
+    except GeometryError as exc:
+        raise fail(content, str(exc)) from None
+    reading.put("epochs", epochs, "num_train_epochs")
+    reading.put("steps", run.total, f"num_train_epochs x updates per epoch, as the Trainer counts them "
+                                    f"({'; '.join(run.lines)})")
+    reading.notes.extend(run.notes)
+    return run.total
+
+
+#: The file's spelling of the geometry it holds, for the geometry's messages.
+_SPELLINGS = {"epochs": "num_train_epochs", "batch_size": "per_device_train_batch_size",
+              "grad_accum": "gradient_accumulation_steps", "drop_last": "dataloader_drop_last"}
 
 
 def _warmup(content: Content, data: Mapping, reading: Reading, total: int) -> int:
@@ -163,7 +200,7 @@ DIALECT = Dialect(
     reads=("learning_rate", "lr_scheduler_type (lr_scheduler)", "lr_scheduler_kwargs",
            "warmup_steps (a float below 1 is a ratio)", "warmup_ratio (4.x)", "max_steps",
            "num_train_epochs (num_epochs)", "per_device_train_batch_size (micro_batch_size)",
-           "gradient_accumulation_steps"),
+           "gradient_accumulation_steps", "dataloader_drop_last"),
     ignores=("every other TrainingArguments key (output_dir, logging, saving, evaluation, optimizer betas)",),
     write=_write,
 )

@@ -6,15 +6,16 @@ train.py sets the lr from `lr_base` when `lr` is None (the global batch over `lr
 linear or, for ada*/lamb optimizers or `lr_base_scale: sqrt`, its square root), then
 `create_scheduler_v2(**scheduler_kwargs(args))` (timm/scheduler/scheduler_factory.py) builds the
 scheduler, stepped at each epoch's end; the schedule is read through lrsched's `timm:` framework,
-whose translations are proved against timm. Epoch-level only: `sched_on_updates` needs the
-updates per epoch (the run geometry).
+whose translations are proved against timm. With `sched_on_updates` every length is scaled by the
+updates per epoch (from --steps-per-epoch, or --dataset-size as train.py's loader counts it) and
+the scheduler is stepped per update (`step_update`, t in updates).
 """
 from __future__ import annotations
 
 import math
 from typing import Any, Mapping
 
-from .base import Content, Dialect, Reading, fail, translated, unsupported
+from .base import Content, Dialect, Reading, dropping_loader_batches, fail, translated, unsupported
 
 #: train.py's defaults (timm 1.0) and the argparse type of each key it reads.
 DEFAULTS: dict[str, Any] = {
@@ -98,22 +99,57 @@ def _read(content: Content, overrides: Mapping[str, Any]) -> Reading:
     reading.put("grad_accum", a["grad_accum_steps"], "grad_accum_steps")
     if a["sched"] not in SCHEDS:
         raise unsupported(content, "sched", a["sched"], SCHEDS)
-    if a["sched_on_updates"]:
-        raise fail(content, "sched_on_updates: true steps the schedule per update, which needs the updates per "
-                            "epoch (the dataset size and batch); lrsched reads epoch-level timm runs only")
     if a["lr_noise"] is not None:
         reading.warnings.append(f"lr_noise {a['lr_noise']} adds random noise to the rate; lrsched shows it without")
     if a["sched"] == "plateau":
         raise fail(content, "sched: plateau follows the eval metric, which args.yaml does not hold; plot it with "
                             "'timm:PlateauLRScheduler(...)' and a metric")
     lr = _base_lr(a, reading, overrides)
-    text, epochs = _scheduler(a)
+    per_epoch = _updates_per_epoch(content, a, overrides, reading) if a["sched_on_updates"] else 1
+    text, length = _scheduler(_per_update(a, per_epoch))
     mapping = translated(content, text, lr, "train.py")
     mapping["label"] = f"timm-args:{a['sched']}"
     reading.schedule = mapping
-    reading.put("epochs", epochs, "epochs (with warmup prefix, cycles and cooldown, as create_scheduler_v2 counts)")
-    reading.put("steps", epochs, "the epochs train.py runs")
+    counted = "with warmup prefix, cycles and cooldown, as create_scheduler_v2 counts"
+    if per_epoch == 1 and not a["sched_on_updates"]:
+        reading.put("epochs", length, f"epochs ({counted})")
+        reading.put("steps", length, "the epochs train.py runs")
+        return reading
+    # create_scheduler_v2 returns num_epochs = the schedule's length in updates // updates per epoch
+    epochs = length // per_epoch
+    reading.run["unit"] = "step"
+    reading.put("epochs", epochs, f"epochs ({counted}, in updates, // updates per epoch)")
+    reading.put("steps", epochs * per_epoch, "the epochs train.py runs x updates per epoch (sched_on_updates)")
     return reading
+
+
+def _updates_per_epoch(content: Content, a: dict, overrides: Mapping[str, Any], reading: Reading) -> int:
+    """train.py's updates_per_epoch = ceil(len(loader_train) / grad_accum_steps); the training loader
+    drops its last partial batch (create_loader's drop_last=is_training)."""
+    batch = overrides.get("batch_size") or a["batch_size"]
+    batches = dropping_loader_batches(content, overrides, batch, "sched_on_updates: true steps the schedule per "
+                                      "update, which needs the updates per epoch")
+    if batches is None:
+        reading.put("steps_per_epoch", overrides["steps_per_epoch"], "--steps-per-epoch")
+        return overrides["steps_per_epoch"]
+    accum = overrides.get("grad_accum") or a["grad_accum_steps"]
+    reading.put("drop_last", True, "train.py's loader (drop_last for training)")
+    per_epoch = -(-batches // accum)
+    reading.put("steps_per_epoch", per_epoch, f"ceil({batches} batches / {accum} accumulation), as train.py counts "
+                                              "over its loader (drop_last, each device ceil(N / devices) samples)")
+    return per_epoch
+
+
+def _per_update(a: dict, per_epoch: int) -> dict:
+    """create_scheduler_v2 with step_on_epochs=False: every length in epochs times the updates per epoch."""
+    if per_epoch == 1:
+        return a
+    scaled = dict(a)
+    for key in ("epochs", "warmup_epochs", "cooldown_epochs"):
+        scaled[key] = a[key] * per_epoch
+    scaled["decay_epochs"] = a["decay_epochs"] * per_epoch
+    scaled["decay_milestones"] = [m * per_epoch for m in a["decay_milestones"]]
+    return scaled
 
 
 def _scheduler(a: dict) -> tuple[str, int]:
@@ -143,7 +179,8 @@ def _scheduler(a: dict) -> tuple[str, int]:
 
 DIALECT = Dialect(
     name="timm-args",
-    summary="timm train.py's args.yaml (sched cosine, tanh, step, constant, multistep, poly), per epoch",
+    summary="timm train.py's args.yaml (sched cosine, tanh, step, constant, multistep, poly), per epoch or "
+            "per update (sched_on_updates, with the run geometry)",
     detect=_detect,
     read=_read,
     reads=tuple(DEFAULTS),

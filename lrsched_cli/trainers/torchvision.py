@@ -5,14 +5,16 @@ T_max = epochs - warmup, exponentiallr), behind a LinearLR or ConstantLR warmup 
 --lr-warmup-epochs joined by SequentialLR, stepped once per epoch. references/detection/train.py:
 multisteplr (--lr-steps) or cosineannealinglr (T_max = epochs), per epoch, and engine.py adds a
 per-iteration warmup inside epoch 0 (a warning: it needs the data loader's length).
-references/segmentation/train.py steps a polynomial per iteration, which needs the iterations
-per epoch. The schedule is read through lrsched's `torch:` framework, exact to torch.
+references/segmentation/train.py steps PolynomialLR(power=0.9) per iteration over iterations per
+epoch x (epochs - warmup epochs), behind a per-iteration warmup of warmup epochs x iterations per
+epoch; the iterations per epoch come from --steps-per-epoch or --dataset-size (the run geometry).
+The schedule is read through lrsched's `torch:` framework, exact to torch.
 """
 from __future__ import annotations
 
 from typing import Any, Mapping
 
-from .base import Content, Dialect, Flags, Reading, fail, translated, unsupported
+from .base import Content, Dialect, Flags, Reading, dropping_loader_batches, fail, translated, unsupported
 
 SCHEDULERS = ("steplr", "cosineannealinglr", "exponentiallr", "multisteplr", "polynomial")
 MARKERS = ("--lr-scheduler", "--lr-warmup-epochs", "--lr-step-size", "--lr-steps", "--lr-warmup-method")
@@ -54,11 +56,17 @@ def _read(content: Content, overrides: Mapping[str, Any]) -> Reading:
     scheduler = f.text("--lr-scheduler", default_scheduler, lower=True)
     if scheduler not in SCHEDULERS:
         raise unsupported(content, "--lr-scheduler", scheduler, SCHEDULERS)
-    if reference == "segmentation":
-        raise fail(content, "--lr-scheduler polynomial (the segmentation reference) steps per iteration over "
-                            "iters_per_epoch x (epochs - warmup), which needs the dataset size and batch")
     warmup = f.number("--lr-warmup-epochs", 0, int)
-    main = _main(f, scheduler, epochs, warmup, reference, content)
+    if reference == "segmentation":
+        per_iter = _iterations_per_epoch(f, content, overrides, reading)
+        if epochs - warmup < 1:
+            raise fail(content, f"--epochs ({epochs}) must exceed --lr-warmup-epochs ({warmup}) for the polynomial")
+        # PolynomialLR(total_iters=iters_per_epoch * (epochs - lr_warmup_epochs), power=0.9), stepped per iteration
+        main, warmup = f"PolynomialLR(total_iters={per_iter * (epochs - warmup)}, power=0.9)", warmup * per_iter
+        reading.run["unit"] = "step"
+        reading.put("steps", per_iter * epochs, "--epochs x iterations per epoch (the reference steps per iteration)")
+    else:
+        main = _main(f, scheduler, epochs, warmup, reference, content)
     if reference == "detection":
         reading.warnings.append("the detection reference's engine.py also warms up per iteration inside epoch 0 "
                                 "(LinearLR from 1/1000 over min(1000, len(data_loader) - 1) iterations); not shown")
@@ -72,6 +80,21 @@ def _read(content: Content, overrides: Mapping[str, Any]) -> Reading:
     reading.schedule = translated(content, text, overrides.get("base_lr") or lr, "the reference")
     reading.schedule["label"] = f"torchvision:{scheduler}"
     return reading
+
+
+def _iterations_per_epoch(f: Flags, content: Content, overrides: Mapping[str, Any], reading: Reading) -> int:
+    """len(data_loader) of the segmentation reference, a DataLoader(drop_last=True)."""
+    batch = overrides.get("batch_size") or f.number("--batch-size", 8, int)
+    iterations = dropping_loader_batches(content, overrides, batch, "--lr-scheduler polynomial (the segmentation "
+                                         "reference) steps per iteration over iters_per_epoch x (epochs - warmup "
+                                         "epochs)")
+    if iterations is None:
+        reading.put("steps_per_epoch", overrides["steps_per_epoch"], "--steps-per-epoch")
+        return overrides["steps_per_epoch"]
+    reading.put("batch_size", batch, "--batch-size" if f.given("--batch-size") else "the reference's default")
+    reading.put("drop_last", True, "the reference's DataLoader(drop_last=True)")
+    reading.put("steps_per_epoch", iterations, "len(data_loader): drop_last, each device ceil(N / devices) samples")
+    return iterations
 
 
 def _main(f: Flags, scheduler: str, epochs: int, warmup: int, reference: str, content: Content) -> str:
@@ -91,7 +114,7 @@ def _main(f: Flags, scheduler: str, epochs: int, warmup: int, reference: str, co
 
 DIALECT = Dialect(
     name="torchvision",
-    summary="torchvision reference flags (classification; detection per epoch), per epoch",
+    summary="torchvision reference flags (classification and detection per epoch; segmentation per iteration)",
     detect=_detect,
     read=_read,
     reads=("--lr", "--epochs", "--lr-scheduler", "--lr-step-size", "--lr-steps", "--lr-gamma", "--lr-min",
