@@ -496,6 +496,46 @@ def geometry_cases() -> list[dict]:
             for case_id, dialect, suffix, text, steps, overrides in GEOMETRY_CASES]
 
 
+# -- DeepSpeed OneCycle's momentum cycle (the beta1 it sets beside the LR) -------------------------
+
+#: (id, text, steps): OneCycle with cycle_momentum, on an optimizer with betas (AdamW).
+MOMENTUM_CASES = [
+    ("ds_onecycle_momentum", _ds(_sched("OneCycle", cycle_min_lr=1e-4, cycle_max_lr=1e-3, cycle_first_step_size=40,
+                                        cycle_second_step_size=60, cycle_min_mom=0.85, cycle_max_mom=0.99)), 130),
+    ("ds_onecycle_momentum_decay", _ds(_sched("OneCycle", cycle_min_lr=0.01, cycle_max_lr=0.1,
+                                              cycle_first_step_size=30, decay_lr_rate=0.2, decay_step_size=10,
+                                              decay_mom_rate=0.01)), 100),
+    ("ds_onecycle_momentum_stairs", _ds(_sched("OneCycle", cycle_min_lr=0.01, cycle_max_lr=0.1,
+                                               cycle_first_step_size=50, cycle_first_stair_count=5,
+                                               cycle_second_stair_count=4)), 110),
+]
+
+
+def run_deepspeed_series(text: str, steps: int) -> dict[str, list[float]]:
+    """The lr and betas[0] of the optimizer after construction and after each scheduler.step()."""
+    from deepspeed.runtime import lr_schedules
+
+    config = json.loads(text)
+    optimizer = _torch_optimizer(config["optimizer"]["params"]["lr"])
+    scheduler = getattr(lr_schedules, config["scheduler"]["type"])(optimizer, **config["scheduler"]["params"])
+    series = {"lr": [], "beta1": []}
+    for t in range(steps):
+        if t:
+            scheduler.step()
+        series["lr"].append(float(optimizer.param_groups[0]["lr"]))
+        series["beta1"].append(float(optimizer.param_groups[0]["betas"][0]))
+    return series
+
+
+def momentum_cases() -> list[dict]:
+    cases = []
+    for case_id, text, steps in MOMENTUM_CASES:
+        series = run_deepspeed_series(text, steps)
+        cases.append({"id": case_id, "dialect": "deepspeed", "suffix": ".json", "text": text, "steps": steps,
+                      "values": series.pop("lr"), "series": series})
+    return cases
+
+
 def _check_versions() -> None:
     from importlib.metadata import version
 
@@ -513,6 +553,7 @@ def main() -> None:
               "values": real_values(dialect, text, steps)}
              for case_id, dialect, suffix, text, steps in CASES]
     cases += geometry_cases()
+    cases += momentum_cases()
     document = {"versions": VERSIONS, "cases": sorted(cases, key=lambda c: c["id"])}
     options.output.write_text(json.dumps(document, indent=1) + "\n")
     print(f"wrote {len(cases)} cases to {options.output}")

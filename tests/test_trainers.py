@@ -183,10 +183,11 @@ def test_deepspeed_run_numbers_say_where_they_came_from():
     assert reading.messages()[0].startswith("ds.json: read as deepspeed: batch_size 8 from train_micro_batch_size")
 
 
-def test_one_cycle_momentum_is_a_warning():
+def test_one_cycle_momentum_is_modelled_not_warned():
     text = json.dumps({"scheduler": {"type": "OneCycle", "params": {"cycle_min_lr": 1e-4, "cycle_max_lr": 1e-3}}})
     reading = trainers.DIALECTS["deepspeed"].read(Content(text, "ds.json", Path("ds.json")), {})
-    assert any("momentum" in w for w in reading.warnings)
+    assert not reading.warnings and reading.schedule["momentum_field"] == "beta1"
+    assert any("beta1" in note for note in reading.notes)
 
 
 def test_command_line_base_lr_beats_the_files():

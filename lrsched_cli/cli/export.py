@@ -99,6 +99,10 @@ def write_snippets(req: Any, to: str, path: str) -> None:
 
         code = "\n\n".join(snippet(s, to, req.steps) for s in req.schedules) + "\n"
         what = f"{to} code for {len(req.schedules)} schedule(s)"
+        for s in req.schedules:  # a formula's own momentum (a trainer's cycle) has no framework class to carry it
+            if s.params.get("momentum_expr") is not None:
+                say(f"warning: {s.label}: the {to} code sets the learning rate only, not its "
+                    f"{s.params['momentum_field']} (momentum_expr); set that in the optimizer yourself")
     if path == "-":
         to_stdout(lambda stream: stream.write(code))
         return

@@ -1205,10 +1205,26 @@ def _expr_env(p: dict) -> dict:
 def _check_expr(p: dict, where: str) -> None:
     from .expr import compile_expr
 
-    try:
-        compile_expr(p["expr"], [*_expr_env(p), "t"])
-    except ExprError as exc:
-        raise ExprError(f"{where}: {str(exc).removeprefix('expr: ')}") from None
+    for key in ("expr", "momentum_expr"):
+        if p[key] is None:
+            continue
+        try:
+            compile_expr(p[key], [*_expr_env(p), "t"])
+        except ExprError as exc:
+            prefix = "" if key == "expr" else "momentum_expr: "
+            raise ExprError(f"{where}: {prefix}{str(exc).removeprefix('expr: ')}") from None
+
+
+def _expr_momentum(t, p):
+    """The momentum (or beta1) formula beside the LR, on the same clock (a trainer's momentum cycle)."""
+    if p["momentum_expr"] is None:
+        return {}
+    from .expr import compile_expr
+
+    env = _expr_env(p)
+    env["t"] = t
+    values = compile_expr(p["momentum_expr"], env)(env)
+    return {p["momentum_field"]: np.broadcast_to(values, t.shape)}
 
 
 def _expr_arrays(p: dict) -> float:
@@ -1241,8 +1257,14 @@ define(
         MIN_LR,
         Param("product", "bool", "the formula is a factor per step: lr(t) = max_lr * f(1) * f(2) * "
               "... * f(t) (torch MultiplicativeLR)", default=False),
+        Param("momentum_expr", "text", "a formula in t for the momentum the trainer sets beside the LR "
+              "(DeepSpeed OneCycle's momentum cycle) [default: none]", default=None),
+        Param("momentum_field", "choice", "what momentum_expr sets: momentum (SGD, RMSprop) or beta1, "
+              "Adam's betas[0]", default="momentum", choices=("momentum", "beta1")),
     ),
     evaluate=_expr,
+    series=MOMENTUM_SERIES,
+    series_values=_expr_momentum,
     arrays=_expr_arrays,
     check=_check_expr,
     extra_numeric=True,

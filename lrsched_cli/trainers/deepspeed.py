@@ -224,13 +224,28 @@ def _one_cycle(content: Content, p: dict, lr: Any, reading: Reading) -> dict:
     skip = math.isclose(p["decay_step_size"], 0) or math.isclose(p["decay_lr_rate"], 0)
     decay = "low" if skip else "low / (1 + rate * ((t - total) / decay_size))"
     expr = f"where(t - 1 < total, low + (high - low) * {factor}, {decay})"
-    if p["cycle_momentum"]:
-        reading.warnings.append(f"OneCycle also cycles the momentum (beta1) from {p['cycle_max_mom']} to "
-                                f"{p['cycle_min_mom']} and back; lrsched shows the learning rate only")
     reading.put("steps", math.ceil(total) + 1, "cycle_first_step_size + cycle_second_step_size + 1")
-    return formula(expr, max(high, low), "deepspeed:OneCycle", low=low, high=high, total=total, first=first,
-                   second=second, ratio=first / total, rate=p["decay_lr_rate"],
-                   decay_size=float(p["decay_step_size"]) or 1.0)
+    mapping = formula(expr, max(high, low), "deepspeed:OneCycle", low=low, high=high, total=total, first=first,
+                      second=second, ratio=first / total, rate=p["decay_lr_rate"],
+                      decay_size=float(p["decay_step_size"]) or 1.0)
+    if p["cycle_momentum"]:
+        _momentum_cycle(mapping, p, factor, reading)
+    return mapping
+
+
+def _momentum_cycle(mapping: dict, p: dict, factor: str, reading: Reading) -> None:
+    """OneCycle's momentum (Adam's betas[0]): the constructor sets cycle_min_mom; during the cycle
+    cycle_max_mom - (cycle_max_mom - cycle_min_mom) x the LR's scale factor; after it cycle_max_mom,
+    or cycle_max_mom x (1 + decay_mom_rate x decay steps / decay_step_size) when both are nonzero."""
+    skip = math.isclose(p["decay_step_size"], 0) or math.isclose(p["decay_mom_rate"], 0)
+    decay = "max_mom" if skip else "max_mom * (1 + mom_rate * ((t - total) / decay_size))"
+    mapping["momentum_expr"] = (f"where(t < 1, min_mom, where(t - 1 < total, max_mom - (max_mom - min_mom) * "
+                                f"{factor}, {decay}))")
+    mapping["momentum_field"] = "beta1"
+    mapping.update(min_mom=float(p["cycle_min_mom"]), max_mom=float(p["cycle_max_mom"]),
+                   mom_rate=float(p["decay_mom_rate"]))
+    reading.notes.append("OneCycle cycles Adam's beta1 (shown) when the optimizer has betas, and sets beta2 to "
+                         "0.99 with it; with an optimizer without betas (SGD) DeepSpeed turns the cycle off")
 
 
 def _range_test(content: Content, p: dict, lr: Any, reading: Reading) -> dict:
@@ -310,7 +325,6 @@ DIALECT = Dialect(
     read=_read,
     reads=("scheduler.type", "scheduler.params.*", "optimizer.params.lr", "train_batch_size",
            "train_micro_batch_size_per_gpu", "gradient_accumulation_steps"),
-    warns=("scheduler.params.cycle_momentum (OneCycle's momentum cycle)",),
     ignores=("optimizer.type", "optimizer.params (other than lr)", "zero_optimization", "fp16", "bf16",
              "gradient_clipping", "steps_per_print", "wall_clock_breakdown"),
     write=_write,
