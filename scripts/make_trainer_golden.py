@@ -382,7 +382,8 @@ def real_values(dialect: str, text: str, steps: int) -> list[float]:
 
 # -- runs that need the geometry (--dataset-size, --world-size, --steps-per-epoch) -------------------
 
-#: (id, dialect, suffix, text, steps, overrides): the overrides are the command line's run settings.
+#: (id, dialect, suffix, text, steps, overrides): the overrides are the command line's run settings
+#: (Megatron's batch ramp-up needs none, but is a run of changing batch sizes too).
 GEOMETRY_CASES = [
     ("hf_epochs_dataset", "hf-args", ".json",
      json.dumps({"learning_rate": 2e-5, "lr_scheduler_type": "cosine", "warmup_steps": 0.1, "num_train_epochs": 2.5,
@@ -408,6 +409,12 @@ GEOMETRY_CASES = [
     ("tv_segmentation_warmup", "torchvision", "",
      "--lr 0.02 --lr-scheduler polynomial --epochs 5 --lr-warmup-epochs 1 --batch-size 4", 130,
      {"dataset_size": 101, "world_size": 2}),
+    ("megatron_rampup_cosine", "megatron", "",
+     "--lr 6e-4 --min-lr 6e-5 --lr-decay-style cosine --lr-warmup-samples 400 --train-samples 5000 "
+     "--global-batch-size 64 --rampup-batch-size 16 16 1000", 110, {}),
+    ("megatron_rampup_wsd", "megatron", "",
+     "--lr 3e-4 --lr-decay-style WSD --lr-wsd-decay-style linear --lr-wsd-decay-samples 1500 "
+     "--lr-warmup-samples 100 --train-samples 9000 --global-batch-size 96 --rampup-batch-size 24 8 2000", 105, {}),
     ("tv_segmentation_constant_warmup", "torchvision", "",
      "--lr 0.01 --lr-scheduler polynomial --epochs 4 --lr-warmup-epochs 2 --lr-warmup-method constant", 60,
      {"dataset_size": 100}),
@@ -481,12 +488,64 @@ def _torchvision_segmentation(text: str, steps: int, o: dict) -> list[float]:
     return _stepped(optimizer, _torch_step(optimizer, scheduler), steps)
 
 
+def _megatron_calculator(a: dict):
+    from megatron.core.num_microbatches_calculator import RampupBatchsizeNumMicroBatchesCalculator
+
+    start, step, samples = (int(v) for v in a["rampup_batch_size"])
+    return RampupBatchsizeNumMicroBatchesCalculator(int(a["global_batch_size"]), 1, 1, False, 0, start, step, samples)
+
+
+def megatron_train_iters(text: str) -> int:
+    """training.py's update_train_iters for a sample-based run with a batch ramp-up."""
+    a = _megatron_rampup_args(text)
+    calculator, consumed, iterations = _megatron_calculator(a), 0, 0
+    while consumed <= int(a["rampup_batch_size"][2]):
+        calculator.update(consumed, consistency_check=False)
+        consumed += calculator.get_current_global_batch_size()
+        iterations += 1
+    return iterations + (int(a["train_samples"]) - consumed) // int(a["global_batch_size"])
+
+
+def _megatron_rampup_args(text: str) -> dict:
+    a = _megatron_args(text)
+    words = shlex.split(text)
+    at = words.index("--rampup-batch-size")
+    a["rampup_batch_size"] = words[at + 1:at + 4]
+    return a
+
+
+def _megatron_rampup(text: str, steps: int) -> list[float]:
+    """training.py with --rampup-batch-size: each iteration updates the calculator with the samples
+    consumed so far, then steps the scheduler by num_microbatches x micro batch x data-parallel size."""
+    from megatron.core.optimizer_param_scheduler import OptimizerParamScheduler
+
+    a = _megatron_rampup_args(text)
+    decay = int(a.get("lr_decay_samples", a["train_samples"]))
+    wsd = int(a["lr_wsd_decay_samples"]) if "lr_wsd_decay_samples" in a else None
+    optimizer = SimpleNamespace(param_groups=[{}])
+    scheduler = OptimizerParamScheduler(
+        optimizer, init_lr=float(a.get("lr_warmup_init", 0.0)), max_lr=float(a["lr"]),
+        min_lr=float(a.get("min_lr", 0.0)), lr_warmup_steps=int(a.get("lr_warmup_samples", 0)), lr_decay_steps=decay,
+        lr_decay_style=a.get("lr_decay_style", "linear"), start_wd=0.0, end_wd=0.0, wd_incr_steps=decay,
+        wd_incr_style="constant", wsd_decay_steps=wsd, lr_wsd_decay_style=a.get("lr_wsd_decay_style", "exponential"))
+    calculator, consumed = _megatron_calculator(a), [0]
+
+    def step(t: int) -> None:
+        calculator.update(consumed[0], consistency_check=True)
+        increment = calculator.get()  # micro batch 1, data-parallel size 1: the current global batch
+        scheduler.step(increment=increment)
+        consumed[0] += increment
+    return _stepped(optimizer, step, steps)
+
+
 def geometry_values(dialect: str, text: str, steps: int, overrides: dict) -> list[float]:
     if dialect == "hf-args":
         data = {"learning_rate": 5e-5, "lr_scheduler_type": "linear", **json.loads(text)}  # TrainingArguments' defaults
         return run_hf_args(json.dumps({**data, "max_steps": _hf_max_steps(data, overrides)}), steps)
     if dialect == "timm-args":
         return _timm_on_updates(text, steps, overrides)
+    if dialect == "megatron":
+        return _megatron_rampup(text, steps)
     return _torchvision_segmentation(text, steps, overrides)
 
 

@@ -70,3 +70,28 @@ def test_every_geometry_case_is_golden():
     """The three runs that needed the geometry each have golden cases from the real library."""
     with_geometry = {case["dialect"] for case in CASES if "overrides" in case}
     assert with_geometry >= {"hf-args", "timm-args", "torchvision"}
+
+
+RAMPUP = [case for case in CASES if case["dialect"] == "megatron" and "overrides" in case]
+
+
+@pytest.mark.parametrize("case", RAMPUP, ids=[c["id"] for c in RAMPUP])
+def test_megatron_rampup_runs_as_many_iterations_as_update_train_iters(case):
+    pytest.importorskip("megatron.core.num_microbatches_calculator")
+    from test_trainers import _script
+
+    reading = trainers.DIALECTS["megatron"].read(Content(case["text"], case["id"]), {})
+    assert reading.run["steps"] == _script().megatron_train_iters(case["text"]) and not reading.warnings
+
+
+def test_megatron_rampup_with_iterations_is_a_warning_that_says_what_is_not_modelled():
+    text = "--lr 1e-3 --train-iters 100 --global-batch-size 64 --rampup-batch-size 16 16 1000"
+    reading = trainers.DIALECTS["megatron"].read(Content(text, "megatron"), {})
+    assert len(reading.warnings) == 1 and "assumes G samples per iteration" in reading.warnings[0]
+
+
+@pytest.mark.parametrize("ramp", ["16 16", "16 10 1000", "64 16 1000", "0 16 1000"])
+def test_megatron_refuses_a_rampup_megatron_refuses(ramp):
+    text = f"--lr 1e-3 --train-samples 5000 --global-batch-size 64 --rampup-batch-size {ramp}"
+    with pytest.raises(SpecError, match="--rampup-batch-size"):
+        trainers.DIALECTS["megatron"].read(Content(text, "megatron"), {})

@@ -53,7 +53,6 @@ def _read(content: Content, overrides: Mapping[str, Any]) -> Reading:
     if not 0 <= warmup < decay:
         raise fail(content, f"Megatron requires the warmup ({warmup:g} samples) to be shorter than the decay "
                             f"({decay:g} samples)")
-    _rampup(f, reading)
     expr = _decay(style, f, content, wsd)
     if style != "constant":
         expr = f"where(t * G > D, min_lr, {expr})"
@@ -61,6 +60,9 @@ def _read(content: Content, overrides: Mapping[str, Any]) -> Reading:
         expr = f"where(t * G <= W, init_lr + (max_lr - init_lr) * (t * G) / W, {expr})"
     reading.schedule = formula(expr, lr, f"megatron:{style}", min_lr=low, init_lr=init, G=batch, W=warmup,
                                D=decay, S=decay - (wsd or 0), WD=wsd or 1)
+    segments = _rampup(f, reading, content, batch)
+    if segments:
+        reading.schedule = _ramped(reading.schedule, segments)
     return reading
 
 
@@ -128,11 +130,60 @@ def _decay(style: str, f: Flags, content: Content, wsd: float | None) -> str:
     return f"where(t * G <= S, min_lr + 1.0 * (max_lr - min_lr), min_lr + ({coeff}) * (max_lr - min_lr))"
 
 
-def _rampup(f: Flags, reading: Reading) -> None:
-    if f.given("--rampup-batch-size"):
-        reading.warnings.append("--rampup-batch-size grows the batch during the ramp-up, so early iterations "
-                                "consume fewer samples than G; lrsched assumes G samples per iteration "
-                                "throughout, so the warmup and decay land later in iterations than shown")
+def _rampup(f: Flags, reading: Reading, content: Content, batch: int) -> list[tuple[int, int, int]]:
+    """--rampup-batch-size START INCREMENT SAMPLES with --train-samples: the iterations' batch sizes as
+    megatron/core/num_microbatches_calculator.py sets them (RampupBatchsizeNumMicroBatchesCalculator:
+    START + int(consumed / (SAMPLES / increments)) x INCREMENT while consumed <= SAMPLES, then G), as
+    (first iteration, samples consumed before it, batch) per run of equal batches; the run length as
+    training.py's update_train_iters counts it. Each iteration steps the scheduler by its batch."""
+    ramp = f.numbers("--rampup-batch-size", kind=int)
+    if ramp is None:
+        return []
+    if not f.given("--train-samples"):
+        reading.warnings.append("--rampup-batch-size grows the batch during the ramp-up; with --train-iters "
+                                "lrsched assumes G samples per iteration throughout (Megatron ramps up "
+                                "sample-based runs: give --train-samples to have it modelled)")
+        return []
+    if len(ramp) != 3:
+        raise fail(content, f"--rampup-batch-size takes three values, start batch, increment and ramp-up samples "
+                            f"(received {len(ramp)})")
+    start, step, samples = ramp
+    increments, rest = divmod(batch - start, step) if step > 0 else (0, 1)
+    if start < 1 or step < 1 or samples < 0 or increments < 1 or rest:
+        raise fail(content, f"--rampup-batch-size {start} {step} {samples}: Megatron needs 0 < start < "
+                            f"--global-batch-size ({batch}), their difference a multiple of the increment, and "
+                            "ramp-up samples >= 0")
+    if f.given("--decrease-batch-size-if-needed"):
+        reading.warnings.append("--decrease-batch-size-if-needed rounds each ramp-up batch down to a multiple of "
+                                "micro batch x data-parallel size, which lrsched does not know: the batches are "
+                                "shown unrounded")
+    per_increment = samples / increments
+    segments, consumed, iteration = [], 0, 0
+    while consumed <= samples:
+        size = start + int(consumed / per_increment) * step
+        if not segments or segments[-1][2] != size:
+            segments.append((iteration, consumed, size))
+        consumed, iteration = consumed + size, iteration + 1
+    if segments[-1][2] != batch:
+        segments.append((iteration, consumed, batch))
+    total = reading.run["samples"]
+    reading.put("steps", iteration + max(total - consumed, 0) // batch,
+                "the ramp-up's iterations + (--train-samples - their samples) // --global-batch-size")
+    return segments
+
+
+def _ramped(mapping: dict, segments: list[tuple[int, int, int]]) -> dict:
+    """The formula in consumed samples, as a sequence of one phase per batch size: phase k counts
+    samples consumed_k + t x batch_k on its own clock t."""
+    ramped = mapping["expr"].replace("t * G", "(c0 + t * G)")
+    phases = []
+    for k, (first, consumed, size) in enumerate(segments):
+        phase = {**mapping, "expr": ramped, "G": float(size), "c0": float(consumed)}
+        phase.pop("label")
+        if k + 1 < len(segments):
+            phase["steps"] = segments[k + 1][0] - first
+        phases.append(phase)
+    return {"kind": "sequence", "max_lr": mapping["max_lr"], "phases": phases, "label": mapping["label"]}
 
 
 # -- writing (export --to megatron) ----------------------------------------------------------
@@ -191,8 +242,8 @@ DIALECT = Dialect(
     reads=("--lr", "--min-lr", "--lr-warmup-init", "--lr-decay-style", "--lr-wsd-decay-style", "--lr-warmup-iters",
            "--lr-warmup-fraction", "--lr-warmup-samples", "--lr-decay-iters", "--lr-decay-samples",
            "--lr-wsd-decay-iters", "--lr-wsd-decay-samples", "--train-iters", "--train-samples",
-           "--global-batch-size", "--micro-batch-size"),
-    warns=("--rampup-batch-size",),
+           "--global-batch-size", "--micro-batch-size", "--rampup-batch-size (with --train-samples)"),
+    warns=("--rampup-batch-size with --train-iters", "--decrease-batch-size-if-needed"),
     ignores=("every other flag (model, parallelism, data, checkpointing)",),
     prefix=True,
     write=_write,
