@@ -34,7 +34,11 @@ def read_back(dialect: Any, text: str, steps: int) -> dict[str, Any]:
     from ..core.engine import build
     from .base import Content
 
+    from ..errors import SpecError
+
     reading = dialect.read(Content(text, f"the {dialect.name} fragment"), {})
+    if reading.warnings:  # the trainer would do something the reading does not show
+        raise SpecError(f"the {dialect.name} fragment: {reading.warnings[0]}")
     return values(build(reading.schedule, steps), steps)
 
 

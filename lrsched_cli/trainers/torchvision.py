@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from .base import Content, Dialect, Flags, Reading, dropping_loader_batches, fail, translated, unsupported
+from .fragments import flag_text, proved
 
 SCHEDULERS = ("steplr", "cosineannealinglr", "exponentiallr", "multisteplr", "polynomial")
 MARKERS = ("--lr-scheduler", "--lr-warmup-epochs", "--lr-step-size", "--lr-steps", "--lr-warmup-method")
@@ -112,6 +113,40 @@ def _main(f: Flags, scheduler: str, epochs: int, warmup: int, reference: str, co
     return f"CosineAnnealingLR(T_max={epochs - warmup}, eta_min={f.number('--lr-min', 0.0)!r})"
 
 
+# -- writing (export --to torchvision) ----------------------------------------------------------
+
+HOLDS = ("the classification reference's per-epoch schedules: step, cosine (cycle_length = the epochs after "
+         "the warmup, no exponent) or exponential, behind a linear or constant warmup of whole epochs that starts "
+         "at a fraction of --lr (--lr-warmup-decay)")
+
+
+def _main_flags(schedule: Any) -> dict[str, Any] | None:
+    p, name = schedule.params, schedule.kind.name
+    if name == "step":
+        return {"--lr-scheduler": "steplr", "--lr-step-size": p["step_size"], "--lr-gamma": p["gamma"]}
+    if name == "cosine":
+        return {"--lr-scheduler": "cosineannealinglr", "--lr-min": p["min_lr"] or None}
+    if name == "exponential":
+        return {"--lr-scheduler": "exponentiallr", "--lr-gamma": p["gamma"]}
+    return None
+
+
+def _write(schedule: Any, steps: int) -> str:
+    """The classification reference's flags for `schedule` over `steps` epochs."""
+    p = schedule.params
+    main = _main_flags(schedule)
+    candidates = []
+    if main is not None:
+        flags = {"--lr": p["max_lr"], **main, "--epochs": steps}
+        warmup = p["warmup_steps"]
+        if warmup:
+            shape = {"linear": "linear", "constant": "constant"}.get(p["warmup_shape"], "linear")
+            flags.update({"--lr-warmup-epochs": warmup, "--lr-warmup-method": shape,
+                          "--lr-warmup-decay": p["warmup_start_lr"] / p["max_lr"]})
+        candidates.append(flag_text(flags))
+    return proved(DIALECT, candidates, schedule, steps, HOLDS)
+
+
 DIALECT = Dialect(
     name="torchvision",
     summary="torchvision reference flags (classification and detection per epoch; segmentation per iteration)",
@@ -122,4 +157,5 @@ DIALECT = Dialect(
     warns=("the detection reference's per-iteration warmup in epoch 0",),
     ignores=("every other flag (model, data, augmentation, optimizer, EMA)",),
     prefix=True,
+    write=_write,
 )
