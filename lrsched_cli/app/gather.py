@@ -225,7 +225,7 @@ def _from_trainer(flags: Mapping[str, Any], source: str, dialect: str | None, la
 
     reading = read(source, dialect, overrides=flags)
     file = {}
-    for name, value in _run_layer(reading.run).items():
+    for name, value in _run_layer(reading.run, counts_epochs=flags.get("dataset_size") is not None).items():
         if name in BY_NAME:
             try:
                 file[name] = check_file_value(name, value)
@@ -240,19 +240,26 @@ def _from_trainer(flags: Mapping[str, Any], source: str, dialect: str | None, la
     return Request([schedule], run, name)
 
 
-#: The run settings from which the run geometry derives the number of updates (app/settings.py). The
-#: batch sizes stay: with a --dataset-size from the command line they give the updates per epoch.
-_LENGTH_SOURCES = ("epochs", "samples", "tokens", "max_steps", "dataset_size", "steps_per_epoch", "warmup_ratio")
+#: The run settings from which the run geometry derives the number of updates (app/settings.py).
+_LENGTH_SOURCES = ("epochs", "samples", "tokens", "max_steps", "dataset_size", "batch_size", "world_size",
+                   "grad_accum", "steps_per_epoch", "warmup_ratio", "seq_len")
 
 
-def _run_layer(run: Mapping[str, Any]) -> dict[str, Any]:
+#: What a config's batch sizes are kept for when the command line gives --dataset-size: its epochs.
+_BATCH_SIZES = ("batch_size", "world_size", "grad_accum", "drop_last")
+
+
+def _run_layer(run: Mapping[str, Any], counts_epochs: bool = False) -> dict[str, Any]:
     """A training config's numbers as the file layer of the run settings. Where its trainer has
     already decided the number of updates (`steps`), with its own arithmetic (Megatron's global
     batch, DeepSpeed's train_batch_size), that number stands: the geometry it came from is said
-    in the messages but not derived again by lrsched's rules, which might round it otherwise."""
+    in the messages but not derived again by lrsched's rules, which might round it otherwise.
+    With `counts_epochs` (a --dataset-size on the command line) the batch sizes stay, so that the
+    dataset gives the epochs their updates."""
     if run.get("steps") is None:
         return dict(run)
-    return {name: value for name, value in run.items() if name not in _LENGTH_SOURCES}
+    kept = _BATCH_SIZES if counts_epochs else ()
+    return {name: value for name, value in run.items() if name not in _LENGTH_SOURCES or name in kept}
 
 
 def _one_source(kind: Any, config: str | None, spec: list[str] | None, label: str | None) -> None:
