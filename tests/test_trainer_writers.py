@@ -166,7 +166,7 @@ def test_export_to_a_dialect_refuses_in_one_line_and_writes_nothing(tmp_path):
 
 
 @pytest.mark.parametrize("target,message", [
-    ("deepsped", "unknown target 'deepsped'; did you mean 'deepspeed'?"),
+    ("deepsped", "(received 'deepsped'); did you mean 'deepspeed'?"),
     ("detectron2", "does not write them"),
 ])
 def test_export_to_an_unknown_or_read_only_dialect(target, message):
@@ -190,3 +190,12 @@ def test_describe_says_whether_a_dialect_is_written(name):
     console = Console(width=1000, record=True, file=io.StringIO())
     console.print(dialects_table(name))
     assert ("(written: export --to)" in console.export_text()) == (name in WRITERS)
+
+
+def test_fit_writes_the_best_candidate_as_a_trainer_config(tmp_path):
+    log = tmp_path / "lr.csv"
+    values = evaluate(build(SCHEDULES["cosine_warmup"], STEPS), STEPS)
+    log.write_text("step,lr\n" + "".join(f"{t},{float(v)!r}\n" for t, v in enumerate(values)))
+    result = run("fit", log, "--to", "megatron", "--top", "1")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.rstrip().endswith("--lr-decay-iters 120 --train-iters 120")

@@ -81,19 +81,25 @@ def check_target(to: str) -> None:
     if to in DIALECTS:
         raise UsageError(f"--to {to}: lrsched reads {to} configs but does not write them; "
                          f"choose one of: {', '.join(targets)}")
-    raise UsageError(f"--to: unknown target {to!r}{did_you_mean(to, targets)}; choose one of: {', '.join(targets)}")
+    raise UsageError(f"--to must be one of: {', '.join(targets)} (received {to!r}){did_you_mean(to, targets)}")
+
+
+def dialect_writer(to: str) -> Any:
+    """The writer of the trainer dialect `to`, or None when `to` is a framework."""
+    from ..trainers import DIALECTS
+
+    dialect = DIALECTS.get(to)
+    return dialect.write if dialect is not None else None
 
 
 def write_snippets(req: Any, to: str, path: str) -> None:
     """The snippet (a framework) or the config fragment (a trainer dialect) of every schedule."""
-    from ..trainers import DIALECTS
-
-    dialect = DIALECTS.get(to)
-    if dialect is not None and dialect.write is not None:
+    writer = dialect_writer(to)
+    if writer is not None:
         if len(req.schedules) > 1:
             raise UsageError(f"--to {to} writes one trainer config, and there are {len(req.schedules)} schedules; "
                              "export them one at a time")
-        code, what = dialect.write(req.schedules[0], req.steps), f"a {to} config fragment"
+        code, what = writer(req.schedules[0], req.steps), f"a {to} config fragment"
     else:
         from ..frameworks.codegen import snippet
 

@@ -32,7 +32,9 @@ def fit_command(
     top: Annotated[Optional[str], typer.Option("--top", help="candidates shown, 1 to 20 [default: 5]",
                                                metavar="N")] = None,
     to: Annotated[Optional[str], typer.Option("--to", help="also print the best candidate as code for "
-                                              f"{', '.join(WRITE_TARGETS)}", metavar="|".join(WRITE_TARGETS))] = None,
+                                              f"{', '.join(WRITE_TARGETS)}, or as a trainer's config for a "
+                                              "dialect lrsched writes (e.g. megatron)",
+                                              metavar="|".join(WRITE_TARGETS) + "|DIALECT")] = None,
 ) -> None:
     """Find the schedule behind a logged learning rate: every family of 'lrsched list' with a warmup,
     in PyTorch's, Hugging Face's and timm's conventions, ranked by the largest relative error."""
@@ -45,8 +47,10 @@ def fit_command(
     fmt = fmt or "text"
     if fmt not in FORMATS:
         raise UsageError(f"--format must be one of: {', '.join(FORMATS)} (received {fmt!r})")
-    if to is not None and to not in WRITE_TARGETS:
-        raise UsageError(f"--to must be one of: {', '.join(WRITE_TARGETS)} (received {to!r})")
+    if to is not None:
+        from .export import check_target
+
+        check_target(to)
     output = output_path(output, None)
     record = read_log(log, log_column)
     refuse_logs_as_outputs([record], {"--output": output})
@@ -123,7 +127,10 @@ def _print_code(result: Any, to: str) -> None:
     from ..core.engine import build
     from ..frameworks.codegen import snippet
 
-    code = snippet(build(result.best.mapping, result.best.steps), to, result.best.steps) + "\n"
+    from .export import dialect_writer
+
+    schedule, writer = build(result.best.mapping, result.best.steps), dialect_writer(to)
+    code = writer(schedule, result.best.steps) if writer else snippet(schedule, to, result.best.steps) + "\n"
     to_stdout(lambda stream: stream.write(code))
 
 
