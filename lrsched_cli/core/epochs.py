@@ -26,7 +26,7 @@ UNTIMED_PARAMS = frozenset({
     "cycle_mult", "decay_power", "decay_rate", "decay_ratio", "decay_type", "div_factor", "end_factor", "end_lr",
     "eps", "exponent", "expr", "factor", "factors", "file", "final_div_factor", "gamma", "increase_cooldown",
     "interpolation", "k_decay", "lb", "max_lr", "max_momentum", "metric", "min_lr", "mode",
-    "momentum_field", "options", "past_end",
+    "momentum_expr", "momentum_field", "options", "past_end",
     "patience", "pct_start", "phases", "power", "product", "reset_start", "schedules", "seed", "smooth",
     "stable_power", "stable_shape", "staircase", "start_factor", "start_lr", "target", "three_phase",
     "threshold", "threshold_mode", "ub", "warmup_mode", "warmup_shape", "warmup_start_lr", "warmup_target",
