@@ -14,7 +14,8 @@ import typer
 
 from .base import app, examples, say, to_stdout
 from .kinds import kind_group
-from .options import ALLOW_IMPORT, DPI, LOG_OPTIONS, LOG_Y, RUN_OPTIONS, TITLE, choice_option, option, run_flags
+from .options import (ALLOW_IMPORT, DPI, LOG_OPTIONS, LOG_Y, RUN_OPTIONS, TITLE, PanelCommand, choice_option, option,
+                      run_flags)
 
 SOURCES = ("framework", "spec", "config")
 
@@ -36,7 +37,7 @@ STRICT = option("strict", ["--strict"], "exit 1 when there is a warning (for CI)
 LINT_FORMAT = option("fmt", ["--format", "-f"], "text (one finding a line) or json [default: text]",
                      metavar="text|json")
 LIST = option("list_checks", ["--list"], "list the checks and what each looks for", kind=bool, default=False)
-LINT_OPTIONS = [*RUN_OPTIONS, STRICT, LINT_FORMAT, LIST, ALLOW_IMPORT]
+LINT_OPTIONS = [*RUN_OPTIONS, STRICT, LINT_FORMAT, LIST, ALLOW_IMPORT, *LOG_OPTIONS]
 
 
 def _lint(*, strict: bool, fmt: str | None, list_checks: bool, **values: Any) -> None:
@@ -44,13 +45,16 @@ def _lint(*, strict: bool, fmt: str | None, list_checks: bool, **values: Any) ->
     from ..app.lint import lint_request
     from ..core.lint import has_warnings
 
+    from .logged import take_logs
+
     fmt = choice_option(fmt, "--format", ("text", "json"), "text")
     if list_checks:
         _list_checks(fmt)
         return
+    logs = take_logs(values)
     flags = run_flags(values)
     req = gather(flags=flags, **values)
-    findings = lint_request(req, {name: values.get(name) for name in SOURCES})
+    findings = lint_request(req, {name: values.get(name) for name in SOURCES}, logs)
     if fmt == "json":
         text = json.dumps([f.to_dict() for f in findings], indent=1) + "\n"
     else:
@@ -80,6 +84,7 @@ kind_group("lint", "Say where a schedule does not fit its run: a rise past the h
            "check).",
            ["lrsched lint cosine --max-lr 0.1 --cycle-length 90 --steps 100",
             "lrsched lint --config configs/decays.yaml --strict",
+            "lrsched lint hf:cosine --base-lr 0.01 --steps 60 --log trainer_state.json",
             "lrsched lint \"torch:OneCycleLR(max_lr=0.1, total_steps=1000)\" --steps 1001 --format json",
             "lrsched lint --list"],
            LINT_OPTIONS, _lint)
@@ -142,17 +147,12 @@ def _check(*, against: str | None, rtol: str | None, atol: str | None, **values:
 
 
 def _check_logs(req: Any, logs: list) -> None:
-    """Each log aligned with each schedule (core/align.py): where they part and the known cause
-    that fits, on stdout; exit 1 when any pair parts."""
-    from ..core.align import align, horizon_replan
+    """Each log aligned with each schedule, as lint's logged_rate findings (core/align.py, where
+    they part and the known cause that fits), on stdout; exit 1 when any pair parts."""
+    from ..app.lint import log_findings
 
-    lines, parted = [], False
-    for log in logs:
-        for schedule, column in zip(req.schedules, req.columns):
-            result = align(column, log, replan=horizon_replan(schedule, req.steps))
-            parted |= result.parted
-            lines += result.lines(log.label if len(req.schedules) == 1 else f"{log.label} vs {schedule.label}")
-    to_stdout(lambda stream: stream.write("".join(line + "\n" for line in lines)))
+    findings, parted = log_findings(req, logs)
+    to_stdout(lambda stream: stream.write("".join(f.line() + "\n" for f in findings)))
     if parted:
         raise typer.Exit(1)
 
@@ -279,7 +279,7 @@ SIDES = [inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, annota
     metavar=name.upper())]) for name in ("a", "b")]
 diff.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
     [*SIDES, *RUN_OPTIONS, RTOL, ATOL, DIFF_OUTPUT, LOG_Y, TITLE, DPI, ALLOW_IMPORT])
-app.command("diff", epilog=examples(
+app.command("diff", cls=PanelCommand, epilog=examples(
     "lrsched diff cosine:max_lr=0.1,cycle_length=90 cosine:max_lr=0.1,past_end=hold,cycle_length=90",
     "lrsched diff configs/decays.yaml decays.csv",
     "lrsched diff old.csv new.csv -o plots/old_vs_new.png"))(diff)

@@ -1,5 +1,6 @@
-"""`--log FILE` and `--log-column NAME` on plot, table and compare: read the logs, report where
-each parts from the plan (stderr), and the logged column of a table."""
+"""`--log FILE` and `--log-column NAME` on plot, table, compare, lint, check and diff: read the
+logs, report where each parts from the plan (stderr, as lint's findings), and the logged column of
+a table."""
 from __future__ import annotations
 
 from typing import Any
@@ -45,15 +46,11 @@ def log_only_steps(logs: list) -> int:
 
 
 def report_alignment(req: Any, logs: list) -> None:
-    """Each log against each schedule: where they part and why (stderr)."""
-    from ..core.align import align, horizon_replan
+    """Each log against each schedule, as lint's logged_rate findings: where they part and why (stderr)."""
+    from ..app.lint import log_findings
 
-    for log in logs:
-        for schedule, column in zip(req.schedules, req.columns):
-            result = align(column, log, replan=horizon_replan(schedule, req.steps))
-            name = log.label if len(req.schedules) == 1 else f"{log.label} vs {schedule.label}"
-            for line in result.lines(name):
-                say(line)
+    for finding in log_findings(req, logs)[0]:
+        say(finding.line())
 
 
 def logged_column(log: Any, steps: int) -> Any:
