@@ -17,12 +17,13 @@ def lint_request(req: Any, sources: Mapping[str, Any] | None = None, logs: Seque
     return lint(req.schedules, columns, req.run, unused=unused, holds=holds, logs=align_logs(req, logs))
 
 
-def align_logs(req: Any, logs: Sequence[Any]) -> list[list[tuple[str, Any]]]:
+def align_logs(req: Any, logs: Sequence[Any], tolerance: float | None = None) -> list[list[tuple[str, Any]]]:
     """Per schedule, each log aligned with the schedule's values over the run (core/align.py), as
     (the log's label, its Alignment)."""
-    from ..core.align import align, horizon_replan
+    from ..core.align import TOLERANCE, align, horizon_replan
 
-    return [[(log.label, align(column, log, replan=horizon_replan(schedule, req.steps))) for log in logs]
+    return [[(log.label, align(column, log, tolerance=tolerance or TOLERANCE,
+                               replan=horizon_replan(schedule, req.steps))) for log in logs]
             for schedule, column in zip(req.schedules, req.columns)]
 
 

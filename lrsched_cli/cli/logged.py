@@ -11,9 +11,10 @@ from .base import say
 SOURCES = ("kind_mapping", "framework", "config", "spec")
 
 
-def take_logs(values: dict[str, Any]) -> list:
-    """Pop --log/--log-column from a command's values and read every log (its notes to stderr)."""
-    paths, column = values.pop("log", None) or [], values.pop("log_column", None)
+def take_logs(values: dict[str, Any], more: list[str] | None = None) -> list:
+    """Pop --log/--log-column from a command's values and read every log, and the logs `more`
+    names (diff's positional sides), with their notes to stderr."""
+    paths, column = [*(more or ()), *(values.pop("log", None) or [])], values.pop("log_column", None)
     if column is not None and not paths:
         raise UsageError("--log-column names the series of a --log FILE; give --log too")
     from ..logs import read_log

@@ -475,14 +475,20 @@ def log_finding(name: str, a: Any) -> tuple[str, str]:
         return "warning", (f"the log {name} has no step inside the plan's {a.plan_steps:,} steps: it logs steps "
                            f"{first:,} to {last:,} (the plan is shorter than the run, or the log counts steps "
                            f"another way); plan the run's steps, --steps {last + 1}, or check the log's step column")
+    cause, fix = log_cause(a)
     if not a.parted:
-        cause, fix = LOG_FIXES["float32" if a.cause == "float32" else "agree"](a)
         return "note", (f"the log {name} follows the plan at its {steps}, a relative difference of at most "
                         f"{a.worst:.2g} ({cause}); {fix}")
-    cause, fix = LOG_FIXES[a.cause](a)
     return "warning", (f"the log {name} parts from the plan at step {a.first_step}, most at step {a.worst_step}: "
                        f"plan {_lr6(a.planned)}, log {_lr6(a.logged)}, a relative difference of {a.worst:.3g} "
                        f"over {steps} ({cause}); {fix}")
+
+
+def log_cause(a: Any) -> tuple[str, str]:
+    """(the cause as said, its fix) of an alignment with steps compared: `lrsched diff --log` says them too."""
+    if not a.parted:
+        return LOG_FIXES["float32" if a.cause == "float32" else "agree"](a)
+    return LOG_FIXES[a.cause](a)
 
 
 def _lr6(value: float) -> str:
