@@ -193,13 +193,14 @@ CONFIG_SUFFIXES = (".yaml", ".yml")
 
 def is_log_side(text: str) -> bool:
     """Whether a diff side names a logged learning rate rather than a config, an export or a
-    schedule: an existing file or folder that a log format of lrsched_cli.logs reads. A CSV that
-    reads as an export stays an export, unless its only column is named as a learning rate (a log
-    of every step from 0: 'step,lr')."""
+    schedule: an existing file or folder that a log format of lrsched_cli.logs reads. A plain CSV
+    is a log when its columns are named as learning rates ('step,lr'), or when its index does not
+    start 0, 1 as an export's does (read from the file's head only: an export is read once)."""
     import os
 
     from ..errors import LrschedError
     from ..logs import detect, is_lr_name
+    from ..logs.base import csv_header, head_text
 
     if text.lower().endswith(CONFIG_SUFFIXES) or not os.path.exists(text):
         return False
@@ -211,11 +212,11 @@ def is_log_side(text: str) -> bool:
         return True
     if not text.lower().endswith(".csv"):
         return False
-    try:
-        exported = read_export(text)
-    except DataError:
+    if all(is_lr_name(label) for label in csv_header(text)[1:]):
         return True
-    return all(is_lr_name(label) for label in exported.labels)
+    rows = head_text(text).splitlines()[1:3]
+    index = [row.split(",", 1)[0].strip() for row in rows]
+    return bool(index) and index not in (["0", "1"], ["0"])
 
 
 def log_ranges(steps: Any, relative: Any, tolerance: float) -> list[tuple[int, int]]:
