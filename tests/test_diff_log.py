@@ -190,3 +190,10 @@ def test_random_shifts_reach_diff_as_the_cause(tmp_path, shift):
     result = run("diff", PLAN, "--steps", "200", write_log(tmp_path, "s.csv", steps, values[steps + shift]))
     assert result.exit_code == 1
     assert f"the value logged at step s is the plan's at s{shift:+d}" in result.stdout
+
+
+def test_a_bad_dpi_is_refused_before_anything_is_printed(tmp_path):
+    result = run("diff", HF, "--base-lr", "0.01", LOGS / "hf_trainer_state.json", "-o", tmp_path / "x.png",
+                 "--dpi", "5")
+    assert result.exit_code == 2 and result.stdout == "" and not (tmp_path / "x.png").exists()
+    assert result.stderr == "error: --dpi must be an integer from 10 to 1000 (received '5')\n"

@@ -194,7 +194,10 @@ def diff(a: str, b: str | None = None, **values: Any) -> None:
 
     from .logged import refuse_logs_as_outputs, take_logs
 
+    from .options import int_option
+
     output, log_y, dpi, title = (values.pop(name) for name in ("output", "log_y", "dpi", "title"))
+    int_option(dpi, "--dpi", 10, 1000)  # refused before anything is printed
     tolerances = tolerance(values.pop("rtol"), "--rtol"), tolerance(values.pop("atol"), "--atol")
     given = [text for text in (a, b) if text is not None]
     log_paths = [text for text in given if is_log_side(text)]
