@@ -6,6 +6,7 @@ import pytest
 
 from lrsched_cli.core.align import align, horizon_replan
 from lrsched_cli.core.engine import build, evaluate
+from lrsched_cli.core.lint import log_finding
 
 PLAN = {"kind": "cosine", "max_lr": 0.1, "min_lr": 0.001, "warmup_steps": 20}
 N = 1000
@@ -21,7 +22,9 @@ def test_a_log_of_the_plan_agrees():
     steps = np.arange(0, N, 10)
     result = align(values, (steps, values[steps]))
     assert not result.parted and result.worst == 0 and result.compared == 100 and result.cause is None
-    assert "they agree" in result.lines()[0]
+    assert log_finding("the log", result) == ("note", "the log the log follows the plan at its 100 logged steps, a "
+                                              "relative difference of at most 0 (every logged value is the "
+                                              "plan's); nothing to fix")
 
 
 def test_float32_rounding_only():
@@ -68,7 +71,7 @@ def test_no_known_cause():
     steps = np.arange(0, N, 3)
     result = align(values, (steps, values[steps] * 1.01))
     assert result.parted and result.cause is None
-    assert "no known cause fits" in result.lines()[1]
+    assert "(no known cause fits" in log_finding("log", result)[1]
     assert result.worst == pytest.approx(0.01 / 1.01)
 
 
@@ -87,7 +90,7 @@ def test_logged_steps_past_the_plan_are_counted_not_compared():
     _, values = plan(100, {"kind": "constant", "max_lr": 0.1})
     result = align(values, (np.arange(0, 200, 10), np.full(20, 0.1)))
     assert result.compared == 10 and result.beyond == 10 and not result.parted
-    assert "10 past its end left out" in result.lines()[0]
+    assert "10 logged steps, 10 more past the plan's end" in log_finding("log", result)[1]
 
 
 def test_replan_needs_a_length_left_to_the_horizon():

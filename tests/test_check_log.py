@@ -21,14 +21,14 @@ def check(*args):
 def test_a_log_that_follows_the_plan_passes():
     result = check(LIGHTNING, "--base-lr", "0.1", "--steps", "80", "--log", LOGS / "lightning_metrics.csv")
     assert result.exit_code == 0, result.output
-    assert "80 logged steps compared with the plan: they agree" in result.stdout
+    assert "the log lightning_metrics.csv: lr-SGD follows the plan at its 80 logged steps" in result.stdout
 
 
 def test_the_hugging_face_log_parts_by_one_step_and_says_why():
     """HF's Trainer logs the rate after the update: the log is the plan shifted by one step."""
     result = check(HF, "--base-lr", "0.01", "--steps", "60", "--log", LOGS / "hf_trainer_state.json")
     assert result.exit_code == 1
-    assert "they part at step 3" in result.stdout
+    assert "parts from the plan at step 3" in result.stdout
     assert "the log is the plan shifted by one step" in result.stdout
 
 

@@ -113,8 +113,8 @@ CASES = [
      ["timm:CosineLRScheduler(t_initial=100)", "--base-lr", "0.1"]),
 ]
 #: Checks whose input arrives with another branch (the run geometry's scheduler_steps_per_update):
-#: tested on a stand-in run below.
-STAND_IN = {"stepped_per_update"}
+#: tested on a stand-in run below; logged_rate needs a --log, tested in tests/test_lint_log.py.
+STAND_IN = {"stepped_per_update", "logged_rate"}
 
 
 def test_every_check_has_a_real_world_case():

@@ -41,8 +41,9 @@ def test_plot_with_logs_writes_the_overlay_and_reports_each(tmp_path, logs):
     result = run("plot", *PLAN, "--log", logs["same"], "--log", logs["shift"], "-o", out)
     assert result.exit_code == 0, result.output
     assert out.stat().st_size > 10_000
-    assert "same.csv: lr: 40 logged steps compared with the plan: they agree" in result.stderr
-    assert "shift.csv: lr: the log is the plan shifted by one step" in result.stderr
+    assert "note: cosine: the log same.csv: lr follows the plan at its 40 logged steps" in result.stderr
+    assert "warning: cosine: the log shift.csv: lr parts from the plan at step 0" in result.stderr
+    assert "(the log is the plan shifted by one step" in result.stderr
 
 
 def test_the_diagnosis_fires_on_a_scheduler_stepped_four_times_per_update(logs, tmp_path):
@@ -77,7 +78,8 @@ def test_compare_takes_logs(tmp_path, logs):
     out = tmp_path / "cmp.png"
     result = run("compare", config, "--log", logs["same"], "-o", out)
     assert result.exit_code == 0, result.output
-    assert "same.csv: lr vs cosine" in result.stderr and "same.csv: lr vs step" in result.stderr
+    assert "note: cosine: the log same.csv: lr follows the plan" in result.stderr
+    assert "warning: step: the log same.csv: lr parts from the plan" in result.stderr
 
 
 @pytest.mark.parametrize("text,message", [

@@ -53,7 +53,7 @@ def test_the_real_log_matches_the_plan_or_is_diagnosed(name):
     if LOGGED_AFTER[name]:
         assert result.cause == "shift" and "s-1" in result.diagnosis
     else:
-        assert not result.parted, result.lines()
+        assert not result.parted, result
 
 
 @pytest.mark.parametrize("name", sorted(KNOWN))

@@ -184,3 +184,72 @@ def pair_sides(left: Exported, right: Exported) -> list[tuple[int, int]]:
     if set(left.labels) <= set(right.labels) or len(left.labels) != len(right.labels):
         return pair(left.labels, right.labels, right.name)
     return list(zip(range(len(left.labels)), range(len(right.labels))))
+
+
+# -- a logged learning rate as a side: lrsched diff A LOG, diff A --log LOG -----------------------
+
+CONFIG_SUFFIXES = (".yaml", ".yml")
+
+
+def is_log_side(text: str) -> bool:
+    """Whether a diff side names a logged learning rate rather than a config, an export or a
+    schedule: an existing file or folder that a log format of lrsched_cli.logs reads. A plain CSV
+    is a log when its columns are named as learning rates ('step,lr'), or when its index does not
+    start 0, 1 as an export's does (read from the file's head only: an export is read once)."""
+    import os
+
+    from ..errors import LrschedError
+    from ..logs import detect, is_lr_name
+    from ..logs.base import csv_header, head_text
+
+    if text.lower().endswith(CONFIG_SUFFIXES) or not os.path.exists(text):
+        return False
+    try:
+        fmt = detect(text)
+    except LrschedError:
+        return False
+    if fmt.name != "csv":  # a dialect of its own: trainer_state.json, W&B, Lightning, events, ...
+        return True
+    if not text.lower().endswith(".csv"):
+        return False
+    if all(is_lr_name(label) for label in csv_header(text)[1:]):
+        return True
+    rows = head_text(text).splitlines()[1:3]
+    index = [row.split(",", 1)[0].strip() for row in rows]
+    return bool(index) and index not in (["0", "1"], ["0"])
+
+
+def log_ranges(steps: Any, relative: Any, tolerance: float) -> list[tuple[int, int]]:
+    """Runs of consecutive logged steps whose relative difference is beyond the tolerance, as
+    (first step, last step)."""
+    where = np.flatnonzero(relative > tolerance)
+    return [(int(steps[s]), int(steps[e])) for s, e in _ranges(where)]
+
+
+@dataclass
+class LogPair:
+    """Two logs on the steps both logged: `a` and `b` are their values there."""
+
+    steps: Any
+    a: Any
+    b: Any
+    relative: Any
+    tolerance: float
+
+    @property
+    def ranges(self) -> list[tuple[int, int]]:
+        return log_ranges(self.steps, self.relative, self.tolerance)
+
+    @property
+    def count(self) -> int:
+        return int(np.count_nonzero(self.relative > self.tolerance))
+
+
+def compare_logs(a: Any, b: Any, tolerance: float) -> LogPair:
+    """Two logs (logs.Log) on the steps both logged, each step's latest value."""
+    from ..core.align import relative
+
+    a_steps, a_values = a.latest()
+    b_steps, b_values = b.latest()
+    steps, i, j = np.intersect1d(a_steps, b_steps, assume_unique=True, return_indices=True)
+    return LogPair(steps, a_values[i], b_values[j], relative(a_values[i], b_values[j]), tolerance)

@@ -1,18 +1,40 @@
 """Lint a command's schedules: the core checks, plus what the framework bridges dropped."""
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 
-def lint_request(req: Any, sources: Mapping[str, Any] | None = None) -> list:
+def lint_request(req: Any, sources: Mapping[str, Any] | None = None, logs: Sequence[Any] = ()) -> list:
     """The findings on the schedules of a request; `sources` are the command's schedule sources
-    (framework, spec, config), read again for the framework arguments that change nothing drawn."""
+    (framework, spec, config), read again for the framework arguments that change nothing drawn;
+    `logs` the logged learning rates (logs.Log) to align with each schedule."""
     from ..core.lint import lint
 
     texts = framework_texts(sources or {}, len(req.schedules))
     unused = [_unused(text, schedule) for text, schedule in zip(texts, req.schedules)]
     columns = [_own_values(req, i) for i in range(len(req.schedules))]
-    return lint(req.schedules, columns, req.run, unused=unused)
+    holds = [plan.hold for plan in req.plans]
+    return lint(req.schedules, columns, req.run, unused=unused, holds=holds, logs=align_logs(req, logs))
+
+
+def align_logs(req: Any, logs: Sequence[Any], tolerance: float | None = None) -> list[list[tuple[str, Any]]]:
+    """Per schedule, each log aligned with the schedule's values over the run (core/align.py), as
+    (the log's label, its Alignment)."""
+    from ..core.align import TOLERANCE, align, horizon_replan
+
+    return [[(log.label, align(column, log, tolerance=tolerance or TOLERANCE,
+                               replan=horizon_replan(schedule, req.steps))) for log in logs]
+            for schedule, column in zip(req.schedules, req.columns)]
+
+
+def log_findings(req: Any, logs: Sequence[Any]) -> tuple[list, bool]:
+    """The logged_rate findings of every schedule against every log (the lines plot, table,
+    compare and check print), and whether any log parts from its plan."""
+    from ..core.lint import log_findings as findings_of
+
+    aligned = align_logs(req, logs)
+    found = [f for schedule, pairs in zip(req.schedules, aligned) for f in findings_of(schedule.label, pairs)]
+    return found, any(a.parted for pairs in aligned for _, a in pairs)
 
 
 def _own_values(req: Any, i: int) -> Any:
@@ -61,7 +83,3 @@ def _unused(text: str | None, schedule: Any) -> list[str]:
     from ..frameworks.unused import unused_arguments
 
     return unused_arguments(text)
-    try:
-        return "momentum" in series(schedule, 2)
-    except Exception:  # noqa: BLE001 - a series that cannot be drawn draws no momentum
-        return False

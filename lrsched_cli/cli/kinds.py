@@ -14,7 +14,8 @@ from typer.core import TyperGroup
 
 from ..errors import SpecError, UsageError
 from .base import examples
-from .options import CONFIG, DIALECT, FLAGS, FRAMEWORK_NAMES, LABEL, SPEC, words, option
+from .options import CONFIG, DIALECT, FLAGS, FRAMEWORK_NAMES, LABEL, SPEC, PanelCommand, format_options_in_panels, \
+    option, words
 
 if TYPE_CHECKING:  # the registry loads when a command needs it, not for --help
     from ..core.registry import Kind, Param
@@ -60,6 +61,9 @@ class KindGroup(TyperGroup):
             REGISTRY.get(name)  # raises 'unknown kind ...; did you mean ...?'
         return super().resolve_command(ctx, args)
 
+    def format_options(self, ctx: Any, formatter: Any) -> None:
+        format_options_in_panels(self, ctx, formatter)  # the training run's flags under their own heading
+        self.format_commands(ctx, formatter)
 
 
 # -- flag values -----------------------------------------------------------------------------
@@ -122,7 +126,6 @@ def parse_vars(items: list[str] | None, where: str) -> dict[str, float]:
     return values
 
 
-
 # -- generated kind commands ------------------------------------------------------------------
 
 def kind_option(param: Param) -> inspect.Parameter:
@@ -154,7 +157,7 @@ def kind_example(kind: Kind, verb: str) -> str:
 def kind_command(kind: Kind, verb: str, common: list[inspect.Parameter], run: Callable[..., None]) -> Any:
     """The click command `lrsched VERB KIND` with one flag per parameter of the kind."""
     single = typer.Typer(add_completion=False, rich_markup_mode=None)
-    single.command(kind.name, help=_kind_help(kind, verb), short_help=kind.summary,
+    single.command(kind.name, cls=PanelCommand, help=_kind_help(kind, verb), short_help=kind.summary,
                    epilog=examples(kind_example(kind, verb)),
                    context_settings={"help_option_names": ["-h", "--help"]})(
         _kind_command(kind, common, run))
@@ -173,7 +176,7 @@ def framework_command(verb: str, common: list[inspect.Parameter], run: Callable[
                              annotation=Annotated[str, typer.Argument(metavar="FRAMEWORK:Scheduler(...)")])
     command.__signature__ = inspect.Signature([spec] + common)  # type: ignore[attr-defined]
     single = typer.Typer(add_completion=False, rich_markup_mode=None)
-    single.command("framework", help=f"A scheduler of {words(FRAMEWORK_NAMES)}, as written.",
+    single.command("framework", cls=PanelCommand, help=f"A scheduler of {words(FRAMEWORK_NAMES)}, as written.",
                    context_settings={"help_option_names": ["-h", "--help"]})(command)
     return typer.main.get_command(single)
 
@@ -192,8 +195,9 @@ def trainer_command(verb: str, common: list[inspect.Parameter], run: Callable[..
                                annotation=Annotated[str, typer.Argument(metavar="CONFIG_FILE|DIALECT:--flags")])
     command.__signature__ = inspect.Signature([source, DIALECT] + common)  # type: ignore[attr-defined]
     single = typer.Typer(add_completion=False, rich_markup_mode=None)
-    single.command("trainer", help="A training config (DeepSpeed JSON, Megatron flags, ...), read as its trainer "
-                   "reads it; see 'lrsched list --dialects'.",
+    single.command("trainer", cls=PanelCommand,
+                   help="A training config (DeepSpeed JSON, Megatron flags, ...), read as its trainer reads it; "
+                   "see 'lrsched list --dialects'.",
                    context_settings={"help_option_names": ["-h", "--help"]})(command)
     return typer.main.get_command(single)
 
@@ -283,5 +287,3 @@ def options_before_kind(options: dict[str, Any]) -> dict[str, Any]:
             raise UsageError(f"{FLAGS[name]} is given both before and after the kind; give it once")
         options[name] = value
     return options
-
-

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import inspect
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, Optional
 
 import typer
 
 from .base import app, examples, say, to_stdout
 from .kinds import kind_group
-from .options import ALLOW_IMPORT, DPI, LOG_OPTIONS, LOG_Y, RUN_OPTIONS, TITLE, choice_option, option, run_flags
+from .options import (ALLOW_IMPORT, DPI, LOG_OPTIONS, LOG_Y, RUN_OPTIONS, TITLE, PanelCommand, choice_option, option,
+                      run_flags)
 
 SOURCES = ("framework", "spec", "config")
 
@@ -36,7 +37,7 @@ STRICT = option("strict", ["--strict"], "exit 1 when there is a warning (for CI)
 LINT_FORMAT = option("fmt", ["--format", "-f"], "text (one finding a line) or json [default: text]",
                      metavar="text|json")
 LIST = option("list_checks", ["--list"], "list the checks and what each looks for", kind=bool, default=False)
-LINT_OPTIONS = [*RUN_OPTIONS, STRICT, LINT_FORMAT, LIST, ALLOW_IMPORT]
+LINT_OPTIONS = [*RUN_OPTIONS, STRICT, LINT_FORMAT, LIST, ALLOW_IMPORT, *LOG_OPTIONS]
 
 
 def _lint(*, strict: bool, fmt: str | None, list_checks: bool, **values: Any) -> None:
@@ -44,13 +45,16 @@ def _lint(*, strict: bool, fmt: str | None, list_checks: bool, **values: Any) ->
     from ..app.lint import lint_request
     from ..core.lint import has_warnings
 
+    from .logged import take_logs
+
     fmt = choice_option(fmt, "--format", ("text", "json"), "text")
     if list_checks:
         _list_checks(fmt)
         return
+    logs = take_logs(values)
     flags = run_flags(values)
     req = gather(flags=flags, **values)
-    findings = lint_request(req, {name: values.get(name) for name in SOURCES})
+    findings = lint_request(req, {name: values.get(name) for name in SOURCES}, logs)
     if fmt == "json":
         text = json.dumps([f.to_dict() for f in findings], indent=1) + "\n"
     else:
@@ -80,6 +84,7 @@ kind_group("lint", "Say where a schedule does not fit its run: a rise past the h
            "check).",
            ["lrsched lint cosine --max-lr 0.1 --cycle-length 90 --steps 100",
             "lrsched lint --config configs/decays.yaml --strict",
+            "lrsched lint hf:cosine --base-lr 0.01 --steps 60 --log trainer_state.json",
             "lrsched lint \"torch:OneCycleLR(max_lr=0.1, total_steps=1000)\" --steps 1001 --format json",
             "lrsched lint --list"],
            LINT_OPTIONS, _lint)
@@ -142,17 +147,12 @@ def _check(*, against: str | None, rtol: str | None, atol: str | None, **values:
 
 
 def _check_logs(req: Any, logs: list) -> None:
-    """Each log aligned with each schedule (core/align.py): where they part and the known cause
-    that fits, on stdout; exit 1 when any pair parts."""
-    from ..core.align import align, horizon_replan
+    """Each log aligned with each schedule, as lint's logged_rate findings (core/align.py, where
+    they part and the known cause that fits), on stdout; exit 1 when any pair parts."""
+    from ..app.lint import log_findings
 
-    lines, parted = [], False
-    for log in logs:
-        for schedule, column in zip(req.schedules, req.columns):
-            result = align(column, log, replan=horizon_replan(schedule, req.steps))
-            parted |= result.parted
-            lines += result.lines(log.label if len(req.schedules) == 1 else f"{log.label} vs {schedule.label}")
-    to_stdout(lambda stream: stream.write("".join(line + "\n" for line in lines)))
+    findings, parted = log_findings(req, logs)
+    to_stdout(lambda stream: stream.write("".join(f.line() + "\n" for f in findings)))
     if parted:
         raise typer.Exit(1)
 
@@ -185,18 +185,39 @@ kind_group("check", "Compare a schedule with a committed export: exit 0 when equ
 
 # -- lrsched diff -------------------------------------------------------------------------------
 
-def diff(a: str, b: str, **values: Any) -> None:
-    """Compare two schedules: where they differ, by how much, and the difference of their areas."""
-    from ..app.diff import differences, pair_sides
+def diff(a: str, b: str | None = None, **values: Any) -> None:
+    """Compare two schedules: where they differ, by how much, and the difference of their areas;
+    or a schedule with a logged learning rate (B a log, or --log): where and why they part."""
+    from ..app.diff import differences, is_log_side, pair_sides
     from ..core.pykind import allowed_imports
+    from ..errors import UsageError
+
+    from .logged import refuse_logs_as_outputs, take_logs
+
+    from .options import int_option
 
     output, log_y, dpi, title = (values.pop(name) for name in ("output", "log_y", "dpi", "title"))
+    int_option(dpi, "--dpi", 10, 1000)  # refused before anything is printed
     tolerances = tolerance(values.pop("rtol"), "--rtol"), tolerance(values.pop("atol"), "--atol")
+    given = [text for text in (a, b) if text is not None]
+    log_paths = [text for text in given if is_log_side(text)]
+    logs = take_logs(values, log_paths)
     flags = run_flags(values)
+    plans = [text for text in given if text not in log_paths]
     if output is not None:
         from ..present.plot import check_plot_path
 
         check_plot_path(output)
+        refuse_logs_as_outputs(logs, {"--output": output})
+    figure = dict(output=output, log_y=log_y, dpi=dpi, title=title)
+    if logs:
+        if len(plans) > 1:
+            raise UsageError("give two schedules, or a schedule and a log (B, or --log FILE), not both")
+        with allowed_imports(values.pop("allow_import")):
+            _diff_logs(plans[0] if plans else None, logs, flags, tolerances, figure)
+        return
+    if b is None:
+        raise UsageError("give B, a schedule, config, export or log to compare A with, or --log FILE")
     with allowed_imports(values.pop("allow_import")):
         left, right = _side(a, flags, b), _side(b, flags, a)
     unit = left.unit
@@ -213,23 +234,156 @@ def diff(a: str, b: str, **values: Any) -> None:
         raise typer.Exit(1)
 
 
+def _request(text: str, flags: dict[str, Any]) -> Any:
+    """The request of a diff side that is evaluated: a config, a framework scheduler or a spec."""
+    from ..app.gather import gather
+    from ..frameworks import is_framework_spec
+
+    if text.endswith((".yaml", ".yml")):
+        return gather(flags=flags, config=text)
+    if is_framework_spec(text):
+        return gather(flags=flags, framework=text)
+    return gather(flags=flags, spec=[text])
+
+
 def _side(text: str, flags: dict[str, Any], other: str) -> Any:
     """One side of a diff as an Exported: an export file, a config, a framework scheduler or a spec."""
     from ..app.diff import Exported, is_export, read_export
-    from ..app.gather import gather
-    from ..frameworks import is_framework_spec
 
     if is_export(text):
         return read_export(text)
     if flags.get("steps") is None and is_export(other) and not text.endswith((".yaml", ".yml")):
         flags = dict(flags, steps=read_export(other).steps)  # the file says how long the run is
-    if text.endswith((".yaml", ".yml")):
-        req = gather(flags=flags, config=text)
-    elif is_framework_spec(text):
-        req = gather(flags=flags, framework=text)
-    else:
-        req = gather(flags=flags, spec=[text])
-    return Exported(text, *req.exported())
+    return Exported(text, *_request(text, flags).exported())
+
+
+# -- diff with a log ------------------------------------------------------------------------------
+
+def _diff_logs(text: str | None, logs: list, flags: dict[str, Any], tolerances: tuple[float, float],
+               figure: dict[str, Any]) -> None:
+    """A schedule (or the first log) against each log, on the logged steps: the ranges where they
+    differ, the largest relative difference and, against a plan, the known cause with its fix
+    (lint's wording); exit 1 when any differ."""
+    from ..app.lint import align_logs
+
+    from .logged import log_only_steps
+
+    if text is None:
+        if len(logs) < 2:
+            from ..errors import UsageError
+
+            raise UsageError("give a schedule to compare the log with, or a second log")
+        _diff_two_logs(logs, tolerances, figure)
+        return
+    if flags.get("steps") is None and not text.endswith((".yaml", ".yml")):
+        flags = dict(flags, steps=log_only_steps(logs))  # the log says how long the run is
+    req = _request(text, flags)
+    aligned = align_logs(req, logs, tolerance=_log_tolerance(tolerances))
+    lines, differ = [], False
+    for schedule, pairs in zip(req.schedules, aligned):
+        for name, alignment in pairs:
+            differ |= alignment.parted or not alignment.compared
+            lines.append(_diff_log_line(schedule.label, name, alignment))
+    to_stdout(lambda stream: stream.write("".join(line + "\n" for line in lines)))
+    if figure["output"] is not None:
+        _diff_log_figure(req, aligned, logs, **figure)
+    if differ:
+        raise typer.Exit(1)
+
+
+def _log_tolerance(tolerances: tuple[float, float]) -> float:
+    """Plan and log differ beyond a relative tolerance: --rtol where given, else align's 1e-6."""
+    from ..core.align import TOLERANCE
+
+    if tolerances[1]:
+        from ..errors import UsageError
+
+        raise UsageError("--atol compares exports value by value; against a log, give --rtol (relative)")
+    return tolerances[0] or TOLERANCE
+
+
+def _diff_log_line(label: str, name: str, a: Any) -> str:
+    from ..app.diff import log_ranges, ranges_text
+    from ..core.lint import log_cause
+
+    names = f"{label} vs {name}"
+    if not a.compared:
+        first, last = a.span or (0, 0)
+        return f"differ: {names}: no logged step inside the plan's {a.plan_steps:,} steps (it logs steps {first:,} " \
+               f"to {last:,})"
+    cause, fix = log_cause(a)
+    beyond = f", {a.beyond:,} more past the plan's end" if a.beyond else ""
+    if not a.parted:
+        rounding = f"; {cause}" if a.cause == "float32" else ""
+        return (f"same: {names}: {a.compared:,} logged steps equal within {a.tolerance:g}{beyond}, the largest "
+                f"relative difference {a.worst:.2g}{rounding}")
+    ranges = log_ranges(a.steps, a.relative, a.tolerance)
+    count = int((a.relative > a.tolerance).sum())
+    return (f"differ: {names}: logged steps {ranges_text(ranges)} differ ({count:,} of {a.compared:,}{beyond}); "
+            f"the largest relative difference {a.worst:.3g} at step {a.worst_step} (plan {a.planned!r}, log "
+            f"{a.logged!r}); {cause}; {fix}")
+
+
+def _diff_two_logs(logs: list, tolerances: tuple[float, float], figure: dict[str, Any]) -> None:
+    """The first log against each other one, on the steps both logged."""
+    from ..app.diff import compare_logs, ranges_text
+
+    first, lines, differ, pairs = logs[0], [], False, []
+    for other in logs[1:]:
+        found = compare_logs(first, other, _log_tolerance(tolerances))
+        pairs.append(found)
+        names = f"{first.label} vs {other.label}"
+        if not found.steps.size:
+            lines.append(f"differ: {names}: no step logged in both")
+        elif not found.count:
+            lines.append(f"same: {names}: {found.steps.size:,} steps logged in both, equal within "
+                         f"{found.tolerance:g}")
+        else:
+            at = int(found.relative.argmax())
+            lines.append(f"differ: {names}: steps {ranges_text(found.ranges)} differ ({found.count:,} of "
+                         f"{found.steps.size:,} logged in both); the largest relative difference "
+                         f"{found.relative[at]:.3g} at step {int(found.steps[at])} ({float(found.a[at])!r} vs "
+                         f"{float(found.b[at])!r})")
+        differ |= not found.steps.size or bool(found.count)
+    to_stdout(lambda stream: stream.write("".join(line + "\n" for line in lines)))
+    if figure["output"] is not None:
+        from ..present.plot import LoggedPoints
+
+        differences = [LoggedPoints(f"{other.label} - {first.label}", found.steps, found.b - found.a)
+                       for other, found in zip(logs[1:], pairs) if found.steps.size]
+        _save_log_figure([], logs, differences, **figure)
+    if differ:
+        raise typer.Exit(1)
+
+
+def _diff_log_figure(req: Any, aligned: list, logs: list, **figure: Any) -> None:
+    """The plan's curves, each log's markers, and a panel of log - plan at the logged steps."""
+    import numpy as np
+
+    from ..present.plot import LoggedPoints, Series
+
+    series = [Series(schedule.label, column) for schedule, column in zip(req.schedules, req.columns)]
+    differences = []
+    for schedule, column, pairs in zip(req.schedules, req.columns, aligned):
+        for log, (name, alignment) in zip(logs, pairs):
+            if alignment.compared:
+                steps = alignment.steps
+                at, values = log.latest()
+                logged = values[np.searchsorted(at, steps)]
+                label = "log - plan" if len(series) * len(logs) == 1 else f"{name} - {schedule.label}"
+                differences.append(LoggedPoints(label, steps, logged - column[steps]))
+    _save_log_figure(series, logs, differences, **figure)
+
+
+def _save_log_figure(series: list, logs: list, differences: list, *, output: str, log_y: bool, dpi: str | None,
+                     title: str | None) -> None:
+    from ..present.plot import save_log_difference_figure
+    from .logged import points
+    from .options import int_option
+
+    saved = save_log_difference_figure(series, points(logs), differences, output, log_y=log_y, title=title,
+                                       dpi=int_option(dpi, "--dpi", 10, 1000) or 150)
+    say(f"wrote {saved}")
 
 
 def _diff_line(label_a: str, label_b: str, found: Any, unit: str) -> str:
@@ -274,12 +428,17 @@ def _side_label(side: Any, i: int) -> str:
 
 DIFF_OUTPUT = option("output", ["--output", "-o"], "also draw both curves over a panel of their difference, "
                      ".png or .svg", metavar="PATH")
-SIDES = [inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Annotated[str, typer.Argument(
-    help="a schedule ('kind:key=value,...' or 'torch:...(...)'), a config (.yaml) or an export (.csv, .json)",
-    metavar=name.upper())]) for name in ("a", "b")]
+SIDE_HELP = ("a schedule ('kind:key=value,...' or 'torch:...(...)'), a config (.yaml), an export (.csv, "
+             ".json) or a logged learning rate (any file --log reads)")
+SIDES = [inspect.Parameter("a", inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                           annotation=Annotated[str, typer.Argument(help=SIDE_HELP, metavar="A")]),
+         inspect.Parameter("b", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None,
+                           annotation=Annotated[Optional[str], typer.Argument(
+                               help=SIDE_HELP + " [default: the --log FILE]", metavar="B", show_default=False)])]
 diff.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-    [*SIDES, *RUN_OPTIONS, RTOL, ATOL, DIFF_OUTPUT, LOG_Y, TITLE, DPI, ALLOW_IMPORT])
-app.command("diff", epilog=examples(
+    [*SIDES, *RUN_OPTIONS, RTOL, ATOL, DIFF_OUTPUT, LOG_Y, TITLE, DPI, ALLOW_IMPORT, *LOG_OPTIONS])
+app.command("diff", cls=PanelCommand, epilog=examples(
     "lrsched diff cosine:max_lr=0.1,cycle_length=90 cosine:max_lr=0.1,past_end=hold,cycle_length=90",
     "lrsched diff configs/decays.yaml decays.csv",
-    "lrsched diff old.csv new.csv -o plots/old_vs_new.png"))(diff)
+    "lrsched diff old.csv new.csv -o plots/old_vs_new.png",
+    "lrsched diff hf:cosine --base-lr 0.01 --steps 60 trainer_state.json -o plots/hf_vs_log.png"))(diff)

@@ -1,5 +1,6 @@
-"""`--log FILE` and `--log-column NAME` on plot, table and compare: read the logs, report where
-each parts from the plan (stderr), and the logged column of a table."""
+"""`--log FILE` and `--log-column NAME` on plot, table, compare, lint, check and diff: read the
+logs, report where each parts from the plan (stderr, as lint's findings), and the logged column of
+a table."""
 from __future__ import annotations
 
 from typing import Any
@@ -10,9 +11,10 @@ from .base import say
 SOURCES = ("kind_mapping", "framework", "config", "spec")
 
 
-def take_logs(values: dict[str, Any]) -> list:
-    """Pop --log/--log-column from a command's values and read every log (its notes to stderr)."""
-    paths, column = values.pop("log", None) or [], values.pop("log_column", None)
+def take_logs(values: dict[str, Any], more: list[str] | None = None) -> list:
+    """Pop --log/--log-column from a command's values and read every log, and the logs `more`
+    names (diff's positional sides), with their notes to stderr."""
+    paths, column = [*(more or ()), *(values.pop("log", None) or [])], values.pop("log_column", None)
     if column is not None and not paths:
         raise UsageError("--log-column names the series of a --log FILE; give --log too")
     from ..logs import read_log
@@ -45,15 +47,11 @@ def log_only_steps(logs: list) -> int:
 
 
 def report_alignment(req: Any, logs: list) -> None:
-    """Each log against each schedule: where they part and why (stderr)."""
-    from ..core.align import align, horizon_replan
+    """Each log against each schedule, as lint's logged_rate findings: where they part and why (stderr)."""
+    from ..app.lint import log_findings
 
-    for log in logs:
-        for schedule, column in zip(req.schedules, req.columns):
-            result = align(column, log, replan=horizon_replan(schedule, req.steps))
-            name = log.label if len(req.schedules) == 1 else f"{log.label} vs {schedule.label}"
-            for line in result.lines(name):
-                say(line)
+    for finding in log_findings(req, logs)[0]:
+        say(finding.line())
 
 
 def logged_column(log: Any, steps: int) -> Any:

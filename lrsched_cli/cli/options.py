@@ -10,6 +10,7 @@ import inspect
 from typing import Annotated, Any, Optional
 
 import typer
+from typer.core import TyperCommand
 
 from ..errors import UsageError
 
@@ -24,6 +25,39 @@ def option(name: str, flags: list[str], help: str, metavar: str | None = None,
     annotation = Annotated[kind, typer.Option(*flags, help=help, metavar=metavar, show_default=False,
                                               rich_help_panel=panel)]
     return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+
+
+# -- help panels ------------------------------------------------------------------------------
+
+RUN_PANEL = "Training run (lrsched describe run)"
+
+
+def format_options_in_panels(command: Any, ctx: Any, formatter: Any) -> None:
+    """Arguments, Options, then one section per help panel (the training run's flags).
+
+    Typer reads `rich_help_panel` only in its rich formatter; lrsched keeps the plain one
+    (`rich_markup_mode=None`: the help stays plain text, and rich is not imported for it), whose
+    option list would otherwise put every flag under "Options".
+    """
+    sections: dict[str, list] = {"Arguments": [], "Options": []}
+    for param in command.get_params(ctx):
+        record = param.get_help_record(ctx)
+        if record is None:
+            continue
+        name = "Arguments" if param.param_type_name == "argument" else \
+            getattr(param, "rich_help_panel", None) or "Options"
+        sections.setdefault(name, []).append(record)
+    for name, records in sections.items():
+        if records:
+            with formatter.section(name):
+                formatter.write_dl(records)
+
+
+class PanelCommand(TyperCommand):
+    """A command whose --help lists the options of each help panel under its own heading."""
+
+    def format_options(self, ctx: Any, formatter: Any) -> None:
+        format_options_in_panels(self, ctx, formatter)
 
 
 # -- the run settings (their rules: app/settings.py) ----------------------------------------
@@ -41,7 +75,7 @@ def _run_geometry_options() -> list[inspect.Parameter]:
     from ..app.settings import SETTINGS
 
     return [option(s.name, [s.flag], s.help, s.metavar, kind=bool if s.default is False else Optional[str],
-                   default=False if s.default is False else None, panel="Training run (lrsched describe run)")
+                   default=False if s.default is False else None, panel=RUN_PANEL)
             for s in SETTINGS if s.group == "run"]
 
 

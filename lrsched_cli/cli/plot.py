@@ -10,8 +10,8 @@ from ..errors import UsageError
 from .base import app, examples, out, say
 from .kinds import kind_group
 from .lint import lint_after
-from .options import (COMPARE_OPTIONS, COMPARE_TARGETS, PLOT_OPTIONS, choice_option, int_option, output_path,
-                      range_option, run_flags)
+from .options import (COMPARE_OPTIONS, COMPARE_TARGETS, PLOT_OPTIONS, PanelCommand, choice_option, int_option,
+                      output_path, range_option, run_flags)
 
 
 def _plot(*, output: str | None, log_y: bool, dpi: str | None, show: bool, terminal: bool,
@@ -310,7 +310,7 @@ CONFIG_ARGUMENT = inspect.Parameter(
     annotation=Annotated[str, typer.Argument(help="YAML file with several schedules; with --as, one schedule "
                                                   "(a YAML file or 'kind:key=value,...')", metavar="CONFIG.yaml")])
 compare.__signature__ = inspect.Signature([CONFIG_ARGUMENT, *COMPARE_OPTIONS])  # type: ignore[attr-defined]
-app.command("compare", epilog=examples(
+app.command("compare", cls=PanelCommand, epilog=examples(
     "lrsched compare configs/decays.yaml --layout grid -o plots/decays.svg",
     f"lrsched compare --as {','.join(COMPARE_TARGETS)} "
     "cosine:max_lr=0.1,min_lr=0.001,warmup_steps=50,cycle_length=950 --steps 1100"))(compare)

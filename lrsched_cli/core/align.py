@@ -15,7 +15,7 @@ numpy only; never prints.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from .._lazy import lazy_import
@@ -29,6 +29,16 @@ FLOAT32_EPS = 2.0 ** -24
 MAX_FACTOR = 64  # scheduler steps per update tried for "compressed K times"
 
 
+#: The known causes, by the name `Alignment.cause` holds: what each means. lint (core/lint.py)
+#: turns each into a finding with its fix; a test keeps the two tables equal.
+CAUSES = {
+    "float32": "the log holds the plan rounded to single precision",
+    "shift": "the log is the plan shifted by one step (logged before or after scheduler.step())",
+    "compressed": "the log is the plan compressed K times (the scheduler stepped K times per update)",
+    "horizon": "the log is the plan of a different horizon (another number of training steps)",
+}
+
+
 @dataclass
 class Alignment:
     compared: int                 # logged steps inside the plan
@@ -39,30 +49,17 @@ class Alignment:
     worst: float                  # the largest relative difference (0 when nothing is compared)
     planned: float | None = None  # the plan and the log at worst_step
     logged: float | None = None
-    cause: str | None = None      # "float32", "shift", "compressed", "horizon", or None
+    cause: str | None = None      # a key of CAUSES, or None
     diagnosis: str | None = None  # one sentence saying what the cause means
+    detail: int | None = None     # shift: log step s is the plan's s + detail; compressed: K; horizon: its steps
+    plan_steps: int = 0           # the plan's length
+    span: tuple[int, int] | None = None              # the first and last logged step
+    steps: Any = field(default=None, repr=False)     # the compared logged steps, sorted
+    relative: Any = field(default=None, repr=False)  # their relative differences
 
     @property
     def parted(self) -> bool:
         return self.first_step is not None
-
-    def lines(self, name: str = "the log") -> list[str]:
-        """What plan/table/compare/check print (stderr)."""
-        if not self.compared:
-            return [f"{name}: no logged step falls inside the plan's {self.beyond and 'steps' or 'run'}; "
-                    "nothing to compare"]
-        head = (f"{name}: {self.compared:,} logged step{'s' if self.compared != 1 else ''} compared with the plan")
-        if self.beyond:
-            head += f" ({self.beyond:,} past its end left out)"
-        if not self.parted:
-            said = f"{head}: they agree (largest relative difference {self.worst:.2g} at step {self.worst_step})"
-            return [said + (f"; {self.diagnosis}" if self.diagnosis else "")]
-        lines = [f"{head}: they part at step {self.first_step} (relative difference beyond {self.tolerance:g}); "
-                 f"the largest is {self.worst:.3g} at step {self.worst_step} "
-                 f"(plan {self.planned:.6g}, log {self.logged:.6g})"]
-        lines.append(f"{name}: {self.diagnosis}" if self.diagnosis else f"{name}: no known cause fits "
-                     "(not a shift by one step, a compression, a different horizon or float32 rounding)")
-        return lines
 
 
 #: Below this fraction of the log's largest value, differences are measured against it instead:
@@ -97,20 +94,23 @@ def align(values: Any, log: Any, *, tolerance: float = TOLERANCE,
     steps, logged = logged_points(log)
     inside = (steps >= 0) & (steps < plan.size)
     s, y = steps[inside], logged[inside]
-    result = Alignment(int(s.size), int(steps.size - s.size), tolerance, None, None, 0.0)
+    result = Alignment(int(s.size), int(steps.size - s.size), tolerance, None, None, 0.0, plan_steps=int(plan.size),
+                       span=(int(steps[0]), int(steps[-1])) if steps.size else None)
     if not s.size:
         return result
     rel = relative(plan[s], y)
+    result.steps, result.relative = s, rel
     worst = int(np.argmax(rel))
     result.worst, result.worst_step = float(rel[worst]), int(s[worst])
     result.planned, result.logged = float(plan[s[worst]]), float(y[worst])
     over = np.flatnonzero(rel > tolerance)
     if over.size:
         result.first_step = int(s[over[0]])
-        result.cause, result.diagnosis = _diagnose(plan, s, y, tolerance, replan, int(steps.max()) + 1)
+        result.cause, result.detail, result.diagnosis = _diagnose(plan, s, y, tolerance, replan,
+                                                                  int(steps.max()) + 1)
     elif result.worst > 1e-12 and _is_float32_of(plan[s], y):
         result.cause = "float32"
-        result.diagnosis = "float32 rounding only (the log holds the plan in single precision)"
+        result.diagnosis = "float32 rounding only: the log holds the plan in single precision"
     return result
 
 
@@ -126,26 +126,28 @@ def _fits(plan: Any, at: Any, y: Any, tolerance: float) -> bool:
     return bool(np.all(relative(plan[at[ok]], y[ok]) <= tolerance))
 
 
-def _diagnose(plan: Any, s: Any, y: Any, tolerance: float, replan: Any, needed: int) -> tuple[str | None, str | None]:
+def _diagnose(plan: Any, s: Any, y: Any, tolerance: float, replan: Any,
+              needed: int) -> tuple[str | None, int | None, str | None]:
+    """(cause, detail, diagnosis) of a log that parts from the plan; Nones when no known cause fits."""
     if _fits(plan, s + 1, y, tolerance):
-        return "shift", ("the log is the plan shifted by one step: the value logged at step s is the plan's at s+1 "
-                         "(logged after scheduler.step())")
+        return "shift", 1, ("the log is the plan shifted by one step: the value logged at step s is the plan's at "
+                            "s+1, logged after scheduler.step()")
     if _fits(plan, s - 1, y, tolerance):
-        return "shift", ("the log is the plan shifted by one step: the value logged at step s is the plan's at s-1 "
-                         "(the rate update s used, logged after it, as Hugging Face's Trainer does)")
+        return "shift", -1, ("the log is the plan shifted by one step: the value logged at step s is the plan's at "
+                             "s-1, the rate update s used, read before scheduler.step() as Hugging Face's Trainer "
+                             "does")
     for k in range(2, MAX_FACTOR + 1):
         if s.max() * k >= plan.size and (s * k < plan.size).sum() < 2:
             break
         if _fits(plan, s * k, y, tolerance):
-            return "compressed", (f"the log is the plan compressed {k} times: the scheduler stepped {k} times per "
-                                  f"update (as Accelerate does on {k} processes); step it once per update, or plan "
-                                  f"{k} times the steps")
+            return "compressed", k, (f"the log is the plan compressed {k} times: the scheduler stepped {k} times "
+                                     f"per update, as Accelerate does on {k} processes")
     if replan is not None:
         horizon = _other_horizon(replan, plan.size, s, y, tolerance, needed)
         if horizon is not None:
-            return "horizon", (f"the log is the plan of a different horizon: it matches the plan over {horizon:,} "
-                               f"steps, not {plan.size:,} (a different number of training steps or epochs)")
-    return None, None
+            return "horizon", horizon, (f"the log is the plan of a different horizon: it matches the plan over "
+                                        f"{horizon:,} steps, not {plan.size:,}")
+    return None, None, None
 
 
 def _other_horizon(replan: Callable[[int, int], Any], steps: int, s: Any, y: Any, tolerance: float,

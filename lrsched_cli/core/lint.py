@@ -61,6 +61,8 @@ class Part:
     top: bool = True
     followed: bool = False  # a phase that another phase follows: it may end where that one starts
     unused: Sequence[str] = field(default_factory=tuple)
+    hold: int = 1  # updates each value holds: an epoch's when the schedule is stepped once per epoch
+    logs: Sequence[tuple[str, Any]] = field(default_factory=tuple)  # (log label, core.align Alignment)
 
     @property
     def params(self) -> dict:
@@ -214,8 +216,12 @@ def zero_start(p: Part) -> Iterator[tuple[str, str]]:
         return
     cause = (f"a warmup from warmup_start_lr 0, as every Hugging Face warmup" if p.warmup and
              p.params["warmup_start_lr"] == 0 else f"the {p.kind} schedule starts at 0")
-    what = ("the rate is 0 at step 0, so update 1 changes nothing" if zeros == 1 else
-            f"the rate is 0 from step 0 to {zeros - 1}, so {zeros} updates change nothing")
+    if p.hold > 1:  # stepped once per epoch: each value is an epoch's, held for p.hold updates
+        epochs = "epoch 0" if zeros == 1 else f"epochs 0 to {zeros - 1}"
+        what = f"the rate is 0 in {epochs}, so {zeros * p.hold:,} updates change nothing"
+    else:
+        what = ("the rate is 0 at step 0, so update 1 changes nothing" if zeros == 1 else
+                f"the rate is 0 from step 0 to {zeros - 1}, so {zeros} updates change nothing")
     yield "note", f"{what} ({cause}); start above 0 (warmup_start_lr) if those updates should count"
 
 
@@ -450,10 +456,95 @@ def framework_arguments(p: Part) -> Iterator[tuple[str, str]]:
     yield "note", f"{them} {'changes' if len(p.unused) == 1 else 'change'} nothing lrsched draws ({cause}); {fix}"
 
 
+def logged_rate(p: Part) -> Iterator[tuple[str, str]]:
+    """A logged learning rate (--log) that parts from the plan: the first logged step beyond a
+    relative 1e-6, the largest difference, and the known cause with its fix (the log shifted by one
+    step, the scheduler stepped K times per update, another horizon); a log that follows the plan,
+    or differs from it by float32 rounding only, is a note."""
+    for name, alignment in p.logs:
+        yield log_finding(name, alignment)
+
+
+def log_finding(name: str, a: Any) -> tuple[str, str]:
+    """(level, message) of one log aligned with the plan (an Alignment of core/align.py)."""
+    steps = f"{a.compared:,} logged step{'s' if a.compared != 1 else ''}"
+    if a.beyond:
+        steps += f", {a.beyond:,} more past the plan's end"
+    if not a.compared:
+        first, last = a.span or (0, 0)
+        return "warning", (f"the log {name} has no step inside the plan's {a.plan_steps:,} steps: it logs steps "
+                           f"{first:,} to {last:,} (the plan is shorter than the run, or the log counts steps "
+                           f"another way); plan the run's steps, --steps {last + 1}, or check the log's step column")
+    cause, fix = log_cause(a)
+    if not a.parted:
+        return "note", (f"the log {name} follows the plan at its {steps}, a relative difference of at most "
+                        f"{a.worst:.2g} ({cause}); {fix}")
+    return "warning", (f"the log {name} parts from the plan at step {a.first_step}, most at step {a.worst_step}: "
+                       f"plan {_lr6(a.planned)}, log {_lr6(a.logged)}, a relative difference of {a.worst:.3g} "
+                       f"over {steps} ({cause}); {fix}")
+
+
+def log_cause(a: Any) -> tuple[str, str]:
+    """(the cause as said, its fix) of an alignment with steps compared: `lrsched diff --log` says them too."""
+    if not a.parted:
+        return LOG_FIXES["float32" if a.cause == "float32" else "agree"](a)
+    return LOG_FIXES[a.cause](a)
+
+
+def _lr6(value: float) -> str:
+    return f"{value:.6g}"
+
+
+def _shift_fix(a: Any) -> tuple[str, str]:
+    if a.detail == 1:
+        return a.diagnosis, "log before scheduler.step(), or read step s of the log as the plan's step s+1"
+    return a.diagnosis, ("log after scheduler.step(), or read step s of the log as the plan's step s-1, as lrsched "
+                         "fit does")
+
+
+def _compressed_fix(a: Any) -> tuple[str, str]:
+    k = a.detail
+    return a.diagnosis, (f"step the scheduler once per update, or multiply its lengths by {k} "
+                         f"(--scheduler-steps-per-update {k} draws the run as it went)")
+
+
+def _horizon_fix(a: Any) -> tuple[str, str]:
+    return a.diagnosis, (f"build the run's scheduler for {a.plan_steps:,} steps, or plan {a.detail:,} "
+                         f"(--steps {a.detail}) to see the run as it went")
+
+
+def _unknown_fix(a: Any) -> tuple[str, str]:
+    return ("no known cause fits: not a shift by one step, a compression, another horizon or float32 rounding",
+            "compare the run's scheduler arguments with the plan's, or run lrsched fit LOG to find the schedule "
+            "behind the log")
+
+
+def _float32_fix(a: Any) -> tuple[str, str]:
+    return a.diagnosis, "nothing to fix"
+
+
+def _agree_fix(a: Any) -> tuple[str, str]:
+    return (f"within the tolerance {a.tolerance:g}" if a.worst else "every logged value is the plan's"), \
+        "nothing to fix"
+
+
+#: The cause of a log's alignment (core/align.py CAUSES, None: no known cause; "agree": none
+#: needed) to (the cause as said, its fix).
+LOG_FIXES: dict[str | None, Callable[[Any], tuple[str, str]]] = {
+    "shift": _shift_fix, "compressed": _compressed_fix, "horizon": _horizon_fix, "float32": _float32_fix,
+    None: _unknown_fix, "agree": _agree_fix}
+
+
+def log_findings(schedule: str, logs: Sequence[tuple[str, Any]]) -> list[Finding]:
+    """The logged_rate findings of one schedule's logs: what plot, table, compare and check print."""
+    found = [log_finding(name, alignment) for name, alignment in logs]
+    return [Finding("logged_rate", level, schedule, message) for level, message in found]
+
+
 CHECKS: dict[str, Check] = {check.__name__: check for check in (
     rises_after_horizon, horizon, zero_start, warmup_too_long, milestones, milestone_shift, phase_jump,
     peak_not_reached, min_above_max, plateau_patience, stepped_per_update, onecycle_overrun, bad_values,
-    framework_arguments)}
+    framework_arguments, logged_rate)}
 
 
 def describe_checks() -> list[tuple[str, str]]:
@@ -463,16 +554,21 @@ def describe_checks() -> list[tuple[str, str]]:
 
 # -- running them ------------------------------------------------------------------------------
 
-def lint(schedules: list, columns: list, run: Any, unused: Sequence[Sequence[str]] | None = None) -> list[Finding]:
+def lint(schedules: list, columns: list, run: Any, unused: Sequence[Sequence[str]] | None = None,
+         holds: Sequence[int] | None = None, logs: Sequence[Sequence[tuple[str, Any]]] | None = None
+         ) -> list[Finding]:
     """Every finding of every check on every schedule (and each phase of a sequence).
 
     `run` needs `.steps`; `unused[i]` lists the framework arguments of schedule i that change
-    nothing drawn, as the caller found them (core does not read framework modules).
+    nothing drawn, as the caller found them (core does not read framework modules); `holds[i]`
+    the updates each of its values holds (an epoch's when stepped once per epoch); `logs[i]` its
+    logs aligned with it, as (label, core.align Alignment).
     """
     findings = []
     with np.errstate(all="ignore"):  # extreme values (a sum beyond 1e308) are judged, not warned about
         for i, (schedule, values) in enumerate(zip(schedules, columns)):
-            top = Part(schedule, values, 0, run, schedule.label, unused=tuple(unused[i]) if unused else ())
+            top = Part(schedule, values, 0, run, schedule.label, unused=tuple(unused[i]) if unused else (),
+                       hold=holds[i] if holds else 1, logs=tuple(logs[i]) if logs else ())
             for part in _parts(top):
                 for name, check in CHECKS.items():
                     findings.extend(Finding(name, level, part.name, message) for level, message in check(part))

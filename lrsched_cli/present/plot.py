@@ -1072,3 +1072,48 @@ def _draw_logs(ax: Axes, logs: list[LoggedPoints], offset: int, log_y: bool, lab
         if old is not None:
             old.remove()
         ax.legend(lines, [line.get_label() for line in lines], loc="best", **_LEGEND_STYLE)
+
+
+# -- lrsched diff --log -o: the plan, the logged points, their differences -------------------------
+
+def save_log_difference_figure(series: list[Series], logs: list[LoggedPoints], differences: list[LoggedPoints],
+                               path: str | os.PathLike[str], *, unit: str = "step", log_y: bool = False,
+                               title: str | None = None, dpi: int = 150) -> Path:
+    """The planned curves of `series` with each log's markers on them (with no series, the logs as
+    lines through their points), over a panel of `differences` (log - plan at the logged steps,
+    drawn as markers on a line, in the colour of the log: with no series, of the second log on),
+    into `path` (.png or .svg), atomically."""
+    fmt = check_plot_path(path)
+    alone = not series
+    if alone:
+        n = max(int(log.steps[-1]) + 1 for log in logs)
+        series = [Series(log.label, _joined(log, n)) for log in logs]
+    _check_args(series, "overlay", dpi)
+    check_figure_cost(series, "overlay", dpi, title)
+    mpl = _import_matplotlib()
+    import matplotlib.style
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
+        warnings.filterwarnings("ignore", message="constrained_layout not applied", category=UserWarning)
+        with matplotlib.style.context("default"), mpl.rc_context(_RC):
+            fig = Figure(figsize=_DIFF_SIZE, dpi=dpi, layout="constrained")
+            FigureCanvasAgg(fig)
+            top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(2, 1))
+            _draw_difference_panel(top, series, max(_columns(_DIFF_SIZE[0], dpi), 16), log_y, range(len(series)))
+            _draw_logs(top, [] if alone else logs, len(series), log_y, labelled=True)
+            top.set_ylabel("learning rate")
+            for i, difference in enumerate(differences):
+                x, y = _marker_points(difference)
+                bottom.plot(x, y, marker="o", markersize=3.0, linewidth=0.9, label=_text(difference.label),
+                            color=PALETTE[(i + (1 if alone else len(series))) % len(PALETTE)], zorder=3)
+            bottom.axhline(0.0, color="0.4", linewidth=0.8, zorder=1)
+            bottom.set_ylabel("difference")
+            bottom.set_xlabel(_text(unit))
+            if title:
+                top.set_title(_text(title))
+            bottom.legend(loc="best", frameon=False)
+            data = render(fig, fmt, dpi)
+    return atomic_write(path, data, ensure_parent=True)
