@@ -434,10 +434,11 @@ def _scheduler(content: Content, item: dict, where: str, loop: _Loop, reading: R
     if by_epoch and not loop.by_epoch:
         raise fail(content, f"{where}: {kind} steps by epoch (by_epoch defaults to True) under an IterBasedTrainLoop; "
                             "write by_epoch=False")
-    if not loop.by_epoch or (by_epoch and not convert):
+    # the runner's default end, set before any conversion: max_epochs for by_epoch, else max_iters
+    if not loop.by_epoch or by_epoch:
         default_end = loop.length
     else:
-        default_end = loop.length * _iterations(content, loop, where, kind)  # max_iters
+        default_end = loop.length * _iterations(content, loop, where, kind)
     begin = _number(content, p["begin"], f"{where}.begin", int, 0)
     end = default_end if p["end"] is None else _number(content, p["end"], f"{where}.end", int, 1)
     if by_epoch and convert:
