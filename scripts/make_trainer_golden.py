@@ -15,7 +15,7 @@ from replacing torch)::
 
     pip install --no-deps deepspeed==0.19.8 megatron-core==0.16.1 fvcore==0.1.5.post20221221
     pip install hjson py-cpuinfo msgpack einops pydantic psutil
-    pip install --no-deps mmengine==0.10.7 addict==2.4.0 yapf==0.43.0 platformdirs
+    pip install --no-deps mmengine==0.10.7 addict==2.4.0 yapf==0.43.0 platformdirs==4.14.9 termcolor==3.3.0
     python scripts/make_trainer_golden.py
 
 The output is deterministic: running it twice gives byte-identical JSON.
@@ -382,7 +382,8 @@ def _mm(schedulers: str, loop: str = "dict(type='EpochBasedTrainLoop', max_epoch
 
 
 ITERS = "dict(type='IterBasedTrainLoop', max_iters={})"
-_DET_SCHEDULE = ("param_scheduler = [\n    dict(type='LinearLR', start_factor=0.001, by_epoch=False, begin=0, end=50),\n"
+_DET_SCHEDULE = ("param_scheduler = [\n"
+                 "    dict(type='LinearLR', start_factor=0.001, by_epoch=False, begin=0, end=50),\n"
                  "    dict(type='MultiStepLR', begin=0, end=12, by_epoch=True, milestones=[8, 11], gamma=0.1),\n]\n"
                  "train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=12, val_interval=1)\n"
                  "optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='SGD', lr=0.02, momentum=0.9, "

@@ -488,8 +488,8 @@ def _factor(content: Content, s: _Scheduler, v0: float | None) -> _Factor:
             return _Factor(f"f{k}", {f"f{k}": factor}, True, [(b, b)])
         if factor == 0:
             raise fail(content, "ConstantLR.factor 0: mmengine divides by it at the end")
-        return _Factor(f"where(L < T{k}, f{k}, r{k})", {f"f{k}": factor, f"r{k}": factor * (1.0 / factor),
-                                                          f"T{k}": span}, True, [(b, b), (s.last, s.last)])
+        values = {f"f{k}": factor, f"r{k}": factor * (1.0 / factor), f"T{k}": span}
+        return _Factor(f"where(L < T{k}, f{k}, r{k})", values, True, [(b, b), (s.last, s.last)])
     if s.kind == "LinearLR":
         start, stop = (_number(content, p[key], f"LinearLR.{key}") for key in ("start_factor", "end_factor"))
         if not (0 <= start <= 1 and 0 <= stop <= 1):
@@ -520,7 +520,7 @@ def _factor(content: Content, s: _Scheduler, v0: float | None) -> _Factor:
         values = {f"T{k}": span, f"P{k}": power}
         if floor == 0:
             return _Factor(shape, values, True, [(b + 1, s.last)])
-        return _towards(shape, values, floor, v0, k, whole)
+        return _towards(shape, values, floor, v0, k, [(b + 1, s.last)])
     if s.kind == "OneCycleLR":
         return _one_cycle(content, s, v0)
     return _restarts(content, s, v0)
@@ -556,7 +556,7 @@ def _cosine(content: Content, s: _Scheduler, v0: float | None) -> _Factor:
     beyond = s.last - b > period  # past T_max it rises again, from the base value (its additive step)
     if floor == 0 and not beyond:
         return _Factor(shape, values, True, [(b + 1, s.last)])
-    changes = [(b, s.last)]
+    changes = [(b + 1, s.last)]  # at its first step it keeps the lr, which the later steps scale from
     if not beyond:
         return _towards(shape, values, floor, v0, k, changes)
     if v0 is None:
@@ -694,8 +694,8 @@ def _read(content: Content, overrides: Mapping[str, Any]) -> Reading:
     loop = _loop(content, cfg, reading, overrides)
     _warn(cfg, reading)
     schedulers = _schedulers(content, cfg, loop, lr, reading)
-    per_iteration = loop.by_epoch and any(not s.by_epoch for s in schedulers)
-    if loop.by_epoch and not per_iteration:  # every scheduler steps per epoch: one step is one epoch
+    per_iteration = any(not s.by_epoch for s in schedulers) or loop.per_epoch is not None
+    if loop.by_epoch and not per_iteration:  # every scheduler steps per epoch, epochs unknown: a step is an epoch
         reading.run["unit"] = "epoch"
         reading.put("steps", loop.length, "train_cfg.max_epochs")
         reading.schedule = _compose(content, schedulers, lr, None)
@@ -718,6 +718,93 @@ def _warn(cfg: Mapping, reading: Reading) -> None:
                                 "shown unscaled")
 
 
+# -- writing: export --to mmengine ----------------------------------------------------------------
+
+#: lrsched kinds mmengine runs exactly, each with the parameters that must keep their defaults.
+_DEFAULTS = {
+    "exponential": {"decay_steps": 1, "end_lr": None},
+    "polynomial": {"cycle_limit": 1, "cycle_mult": 1, "cycle_decay": 1, "k_decay": 1, "past_end": "hold"},
+    "cosine": {"exponent": 1, "past_end": "continue"},
+    "onecycle": {"past_end": "hold"},
+}
+
+
+def _write(schedule: Any, steps: int) -> str:
+    """`param_scheduler` (every scheduler by_epoch=False: one step is one iteration), the lr and the train loop
+    that make mmengine run `schedule` over `steps` iterations."""
+    from ..frameworks.codegen import CodegenError
+
+    kind, p = schedule.kind.name, schedule.params
+    if kind not in ("constant", "step", "multistep", "exponential", "linear", "polynomial", "cosine", "onecycle"):
+        raise CodegenError(f"mmengine has no scheduler for {kind}; it writes constant, step, multistep, exponential, "
+                           "linear, polynomial, cosine (with a linear warmup) and onecycle")
+    if schedule.groups or schedule.weight_decay is not None:
+        raise CodegenError("mmengine's param_scheduler sets one lr for every group: write the schedule without "
+                           "parameter groups or a weight-decay schedule")
+    for key, default in _DEFAULTS.get(kind, {}).items():
+        if p.get(key) != default and not (key == "past_end" and _never_past(kind, p, steps)):
+            raise CodegenError(f"{kind} with {key}={p.get(key)!r} has no mmengine scheduler (mmengine's keeps "
+                               f"{key}={default!r})")
+    lr, schedulers = float(p["max_lr"]), _warmup_lines(kind, p)
+    offset = p["warmup_steps"]
+    if kind == "step":
+        schedulers.append(f"dict(type='StepLR', step_size={p['step_size']}, gamma={p['gamma']!r}, by_epoch=False)")
+    elif kind == "multistep":
+        schedulers.append(f"dict(type='MultiStepLR', milestones={list(p['milestones'])}, gamma={p['gamma']!r}, "
+                          "by_epoch=False)")
+    elif kind == "exponential":
+        schedulers.append(f"dict(type='ExponentialLR', gamma={p['gamma']!r}, by_epoch=False)")
+    elif kind == "linear":
+        if not (0 < p["start_factor"] <= 1 and 0 <= p["end_factor"] <= 1):
+            raise CodegenError("mmengine's LinearLR takes factors between 0 and 1 and a start_factor above 0")
+        schedulers.append(f"dict(type='LinearLR', start_factor={p['start_factor']!r}, end_factor="
+                          f"{p['end_factor']!r}, by_epoch=False, begin=0, end={p['total_iters'] + 1})")
+    elif kind == "polynomial":
+        schedulers.append(f"dict(type='PolyLR', eta_min={float(p['min_lr'])!r}, power={p['power']!r}, "
+                          f"by_epoch=False, begin=0, end={p['max_update'] + 1})")
+    elif kind == "cosine":
+        if steps <= offset:
+            raise CodegenError(f"the warmup ({offset} steps) fills the run of {steps}: no cosine left to write")
+        schedulers.append(f"dict(type='CosineAnnealingLR', T_max={p['cycle_length']}, eta_min={float(p['min_lr'])!r}"
+                          f", by_epoch=False, begin={offset}, end={max(steps, offset + 1)})")
+    elif kind == "onecycle":
+        lr = p["max_lr"] / p["div_factor"]  # OneCycleLR sets its own initial lr: eta_max / div_factor
+        schedulers.append(f"dict(type='OneCycleLR', eta_max={p['max_lr']!r}, total_steps={p['total_steps']}, "
+                          f"pct_start={p['pct_start']!r}, anneal_strategy={p['anneal_strategy']!r}, div_factor="
+                          f"{p['div_factor']!r}, final_div_factor={p['final_div_factor']!r}, three_phase="
+                          f"{p['three_phase']!r}, by_epoch=False, end={p['total_steps']})")
+    body = "".join(f"    {line},\n" for line in schedulers)
+    return (f"# mmengine: {schedule.label} over {steps} iterations (every scheduler steps per iteration)\n"
+            f"optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='SGD', lr={lr!r}))\n"
+            f"param_scheduler = [\n{body}]\n"
+            f"train_cfg = dict(type='IterBasedTrainLoop', max_iters={steps})\n")
+
+
+def _never_past(kind: str, p: Mapping, steps: int) -> bool:
+    """The run ends before the schedule's own length, so what it does past it does not matter."""
+    length = {"polynomial": "max_update", "cosine": "cycle_length", "onecycle": "total_steps"}[kind]
+    return steps - p["warmup_steps"] <= p[length]
+
+
+def _warmup_lines(kind: str, p: Mapping) -> list[str]:
+    """A linear warmup from warmup_start_lr to max_lr over W steps: LinearLR to its end_factor 1 at step W."""
+    from ..frameworks.codegen import CodegenError
+
+    warmup = p["warmup_steps"]
+    if not warmup:
+        return []
+    if kind != "cosine":
+        raise CodegenError(f"a warmup before {kind}: lrsched writes mmengine's warmup for cosine only")
+    if p["warmup_shape"] != "linear" or p["warmup_mode"] != "prefix":
+        raise CodegenError(f"warmup_shape {p['warmup_shape']} / warmup_mode {p['warmup_mode']}: mmengine's "
+                           "LinearLR warms up linearly, before the schedule (prefix)")
+    start = p["warmup_start_lr"] / p["max_lr"]
+    if not 0 < start <= 1:
+        raise CodegenError("a warmup from 0 (or above max_lr): mmengine's LinearLR needs 0 < start_factor <= 1; "
+                           "give warmup_start_lr above 0")
+    return [f"dict(type='LinearLR', start_factor={start!r}, by_epoch=False, begin=0, end={warmup + 1})"]
+
+
 DIALECT = Dialect(
     name="mmengine",
     summary="mmengine / OpenMMLab configs (Python read with ast, YAML, JSON): param_scheduler, all active at once",
@@ -729,4 +816,5 @@ DIALECT = Dialect(
     warns=("optim_wrapper.paramwise_cfg (lr_mult)", "auto_scale_lr.enable", "momentum schedulers (not the lr)"),
     ignores=("model, dataset, pipelines, hooks, val/test loops, optimizer type, momentum and weight decay, "
              "optim_wrapper.accumulative_counts (a note)",),
+    write=_write,
 )
