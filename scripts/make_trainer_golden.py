@@ -15,6 +15,7 @@ from replacing torch)::
 
     pip install --no-deps deepspeed==0.19.8 megatron-core==0.16.1 fvcore==0.1.5.post20221221
     pip install hjson py-cpuinfo msgpack einops pydantic psutil
+    pip install --no-deps mmengine==0.10.7 addict==2.4.0 yapf==0.43.0 platformdirs==4.14.9 termcolor==3.3.0
     python scripts/make_trainer_golden.py
 
 The output is deterministic: running it twice gives byte-identical JSON.
@@ -30,7 +31,8 @@ from types import SimpleNamespace
 
 FIXTURE = Path(__file__).resolve().parent.parent / "tests" / "golden" / "trainers_golden.json"
 VERSIONS = {"deepspeed": "0.19.8", "megatron-core": "0.16.1", "transformers": "5.24.0", "timm": "1.0.31",
-            "torch": "2.13.0", "fvcore": "0.1.5.post20221221"}
+            "torch": "2.13.0", "fvcore": "0.1.5.post20221221",
+            "mmengine": "0.10.7"}
 
 
 def _ds(scheduler: dict, lr: float | None = 3e-4, **top) -> str:
@@ -372,6 +374,128 @@ def run_timm_args(text: str, steps: int) -> list[float]:
     return _stepped(optimizer, scheduler.step, steps)  # train.py: step(epoch + 1) after each epoch
 
 
+# -- mmengine: configs of one or more files, driven as mmengine's runner drives its schedulers ----------
+
+def _mm(schedulers: str, loop: str = "dict(type='EpochBasedTrainLoop', max_epochs=12)", lr: float = 0.02) -> str:
+    return (f"optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='SGD', lr={lr!r}, momentum=0.9))\n"
+            f"param_scheduler = {schedulers}\ntrain_cfg = {loop}\ntrain_dataloader = dict(batch_size=2)\n")
+
+
+ITERS = "dict(type='IterBasedTrainLoop', max_iters={})"
+_DET_SCHEDULE = ("param_scheduler = [\n"
+                 "    dict(type='LinearLR', start_factor=0.001, by_epoch=False, begin=0, end=50),\n"
+                 "    dict(type='MultiStepLR', begin=0, end=12, by_epoch=True, milestones=[8, 11], gamma=0.1),\n]\n"
+                 "train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=12, val_interval=1)\n"
+                 "optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='SGD', lr=0.02, momentum=0.9, "
+                 "weight_decay=0.0001))\n")
+#: (id, {file: text} (the first is the config), iterations per epoch or None (every scheduler per epoch), steps)
+MMENGINE_CASES = [
+    ("mm_det_base_warmup_multistep", {
+        "faster_rcnn.py": "_base_ = ['./schedule_1x.py']\nbase_lr = 0.01 * 2\n"
+                          "optim_wrapper = dict(optimizer=dict(lr=base_lr))\ntrain_dataloader = dict(batch_size=2)\n",
+        "schedule_1x.py": _DET_SCHEDULE}, 40, 480),
+    ("mm_det_base_delete", {
+        "retinanet.py": "_base_ = './schedule_1x.py'\nparam_scheduler = [dict(type='ConstantLR', factor=0.25, "
+                        "by_epoch=False, end=30), dict(type='StepLR', step_size=4, gamma=0.5)]\n"
+                        "optim_wrapper = dict(optimizer=dict(_delete_=True, type='AdamW', lr=0.0004))\n",
+        "schedule_1x.py": _DET_SCHEDULE}, 25, 300),
+    ("mm_cls_cosine_convert", {"resnet.py": _mm(
+        "[dict(type='LinearLR', start_factor=0.001, by_epoch=True, begin=0, end=5, convert_to_iter_based=True), "
+        "dict(type='CosineAnnealingLR', T_max=95, eta_min=1e-05, by_epoch=True, begin=5, end=100, "
+        "convert_to_iter_based=True)]", "dict(by_epoch=True, max_epochs=100)", 0.1)}, 7, 700),
+    ("mm_cosine_eta_min_ratio", {"vit.py": _mm(
+        "[dict(type='LinearLR', start_factor=1e-3, by_epoch=False, begin=0, end=40), "
+        "dict(type='CosineAnnealingLR', eta_min_ratio=0.01, by_epoch=True, begin=2, convert_to_iter_based=True)]",
+        "dict(type='EpochBasedTrainLoop', max_epochs=30)", 5e-4)}, 20, 600),
+    ("mm_warmup_cosine_overlap_to_zero", {"overlap.py": _mm(
+        "[dict(type='LinearLR', start_factor=0.1, by_epoch=False, end=30), "
+        "dict(type='CosineAnnealingLR', by_epoch=False, begin=0, end=200)]", ITERS.format(200))}, None, 200),
+    ("mm_epochs_only", {"epochs.py": _mm(
+        "[dict(type='LinearLR', start_factor=0.25, end=4), dict(type='MultiStepLR', milestones=[10, 15, 15], "
+        "gamma=0.3)]", "dict(type='EpochBasedTrainLoop', max_epochs=20)")}, None, 20),
+    ("mm_constant_step_mixed_clocks", {"mixed.py": _mm(
+        "[dict(type='ConstantLR', factor=0.5, by_epoch=False, begin=3, end=17), "
+        "dict(type='StepLR', step_size=2, gamma=0.7, begin=1, end=9)]")}, 6, 72),
+    ("mm_exponential_offsets", {"offsets.py": _mm(
+        "[dict(type='LinearLR', start_factor=0.2, end_factor=0.9, by_epoch=False, begin=2, end=8), "
+        "dict(type='ExponentialLR', gamma=0.95, by_epoch=False, begin=10, end=60)]", ITERS.format(80))}, None, 80),
+    ("mm_poly_to_floor", {"poly.py": _mm(
+        "[dict(type='LinearLR', start_factor=0.01, by_epoch=False, end=10), "
+        "dict(type='PolyLR', eta_min=1e-4, power=0.9, by_epoch=False, begin=10)]", ITERS.format(120))}, None, 120),
+    ("mm_poly_to_zero_param_scheduler_spelling", {"poly0.py": _mm(
+        "dict(type='PolyParamScheduler', param_name='lr', power=2.0, by_epoch=False, begin=0, end=90)",
+        ITERS.format(100))}, None, 100),
+    ("mm_onecycle", {"onecycle.py": _mm(
+        "dict(type='OneCycleLR', eta_max=0.1, total_steps=60, pct_start=0.25, by_epoch=False)",
+        ITERS.format(60))}, None, 60),
+    ("mm_onecycle_three_phase_linear", {"onecycle3.py": _mm(
+        "dict(type='OneCycleLR', eta_max=0.05, pct_start=0.3, anneal_strategy='linear', three_phase=True, "
+        "div_factor=10, final_div_factor=100, by_epoch=False)", ITERS.format(50))}, None, 50),
+    ("mm_cosine_restart", {"restart.py": _mm(
+        "dict(type='CosineRestartLR', periods=[10, 20, 30], restart_weights=[1, 0.5, 0.25], eta_min=1e-5, "
+        "by_epoch=False)", ITERS.format(70))}, None, 70),
+    ("mm_cosine_restart_ratio_epochs", {"restart_ep.py": _mm(
+        "dict(type='CosineRestartLR', periods=[5, 5], restart_weights=[1, 0.8], eta_min_ratio=0.05)",
+        "dict(type='EpochBasedTrainLoop', max_epochs=14)")}, None, 14),
+    ("mm_cosine_past_t_max", {"sgdr.py": _mm(
+        "dict(type='CosineAnnealingLR', T_max=15, eta_min=0.001, by_epoch=False, end=80)", ITERS.format(90))},
+     None, 90),
+    ("mm_yaml_config", {"config.yaml": "optim_wrapper:\n  optimizer: {type: SGD, lr: 0.1}\n"
+                        "param_scheduler:\n- {type: LinearLR, start_factor: 0.1, by_epoch: false, end: 20}\n"
+                        "- {type: CosineAnnealingLR, by_epoch: true, T_max: 10, begin: 0, end: 10, "
+                        "convert_to_iter_based: true}\n"
+                        "train_cfg: {type: EpochBasedTrainLoop, max_epochs: 10}\n"}, 9, 90),
+]
+
+
+def run_mmengine(files: dict[str, str], per_epoch: int | None, steps: int) -> list[float]:
+    """mmengine's Config.fromfile (its own _base_ merge), then the runner's build_param_scheduler (the default
+    end from train_cfg, epoch_length = len(train_dataloader)) and ParamSchedulerHook: every scheduler with
+    by_epoch=False steps after each iteration, the others after each epoch, in the config's order.
+    `per_epoch` None: every scheduler steps per epoch, and a step is an epoch."""
+    import tempfile
+
+    import torch
+    from mmengine.config import Config
+    import mmengine.optim.scheduler  # noqa: F401  (registers the schedulers)
+    from mmengine.registry import PARAM_SCHEDULERS
+
+    with tempfile.TemporaryDirectory() as folder:
+        for name, text in files.items():
+            (Path(folder) / name).write_text(text)
+        cfg = Config.fromfile(str(Path(folder) / next(iter(files)))).to_dict()
+    optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=cfg["optim_wrapper"]["optimizer"]["lr"])
+    train = cfg["train_cfg"]
+    by_epoch_loop = train.get("type", "EpochBasedTrainLoop" if train.get("by_epoch", True) else "") \
+        == "EpochBasedTrainLoop"
+    max_epochs = train.get("max_epochs") if by_epoch_loop else 1
+    max_iters = max_epochs * (per_epoch or 0) if by_epoch_loop else train["max_iters"]
+    items = cfg["param_scheduler"] if isinstance(cfg["param_scheduler"], list) else [cfg["param_scheduler"]]
+    schedulers = []
+    for item in items:
+        item = dict(item)
+        item.setdefault("end", max_epochs if item.get("by_epoch", True) else max_iters)
+        schedulers.append(PARAM_SCHEDULERS.build(item, default_args=dict(optimizer=optimizer,
+                                                                         epoch_length=per_epoch)))
+    values = []
+    for t in range(steps):
+        values.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+        for scheduler in schedulers:
+            if not scheduler.by_epoch:
+                scheduler.step()
+        if per_epoch is None or (t + 1) % per_epoch == 0:
+            for scheduler in schedulers:
+                if scheduler.by_epoch:
+                    scheduler.step()
+    return values
+
+
+def mmengine_cases() -> list[dict]:
+    return [{"id": case_id, "files": files, "per_epoch": per_epoch, "steps": steps,
+             "values": run_mmengine(files, per_epoch, steps)} for case_id, files, per_epoch, steps in MMENGINE_CASES]
+
+
 RUNNERS = {"deepspeed": run_deepspeed, "megatron": run_megatron, "hf-args": run_hf_args, "timm-args": run_timm_args,
            "torchvision": run_torchvision, "detectron2": run_detectron2}
 
@@ -613,7 +737,7 @@ def main() -> None:
              for case_id, dialect, suffix, text, steps in CASES]
     cases += geometry_cases()
     cases += momentum_cases()
-    document = {"versions": VERSIONS, "cases": sorted(cases, key=lambda c: c["id"])}
+    document = {"versions": VERSIONS, "cases": sorted(cases, key=lambda c: c["id"]), "mmengine": mmengine_cases()}
     options.output.write_text(json.dumps(document, indent=1) + "\n")
     print(f"wrote {len(cases)} cases to {options.output}")
 

@@ -304,7 +304,8 @@ def test_cli_list_dialects_comes_from_the_registry():
 
 # -- the gallery's training configs --------------------------------------------------------------
 
-TRAINER_CONFIGS = sorted((ROOT / "configs" / "trainers").iterdir())
+# mmengine's epoch-based configs need the dataset size: tests/test_trainers_mmengine.py renders them with it
+TRAINER_CONFIGS = sorted(p for p in (ROOT / "configs" / "trainers").iterdir() if not p.name.startswith("mmengine_"))
 EXPECTED_DIALECTS = {"ds_": "deepspeed", "pretrain_gpt": "megatron", "hf_": "hf-args", "trl_": "hf-args",
                      "timm_": "timm-args", "torchvision_": "torchvision", "detectron2_": "detectron2"}
 

@@ -22,7 +22,7 @@ __all__ = ["DIALECTS", "MODULES", "Content", "Dialect", "Reading", "collected", 
            "is_trainer_source", "read", "read_content"]
 
 #: The dialect modules, in the order detection tries them and `list --dialects` shows them.
-MODULES = ("deepspeed", "megatron", "hf_args", "timm_args", "torchvision", "detectron2")
+MODULES = ("deepspeed", "megatron", "hf_args", "timm_args", "torchvision", "detectron2", "mmengine")
 DIALECTS: dict[str, Dialect] = {}
 for _module in MODULES:
     _dialect = import_module(f".{_module}", __name__).DIALECT
