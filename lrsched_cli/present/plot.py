@@ -82,6 +82,10 @@ MAX_DRAWABLE = 1e200
 #: Smallest lr drawn on a log axis (smaller ones are left out, like those <= 0), for the same reason.
 MIN_LOG_DRAWABLE = 1e-200
 
+#: zlib level of PNG files: the same pixels as PIL's default (6) in about 60% of its time (the
+#: encoding was a third of drawing 5 x 1M steps), for files about 17% larger (bench/suite.py).
+PNG_COMPRESS_LEVEL = 2
+
 _OVERLAY_SIZE = (9.0, 5.0)          # inches
 _GRID_CELL = (4.2, 2.9)
 _MIN_DPI, _MAX_DPI = 10, 1000
@@ -764,8 +768,9 @@ def render(fig: Figure, fmt: str, dpi: int) -> bytes:
 
     buf = io.BytesIO()
     metadata = {"Date": None} if fmt == "svg" else {"Software": None}
+    png = {"pil_kwargs": {"compress_level": PNG_COMPRESS_LEVEL}} if fmt == "png" else {}
     with matplotlib.style.context("default"), mpl.rc_context(_RC):
-        fig.savefig(buf, format=fmt, dpi=dpi, metadata=metadata)
+        fig.savefig(buf, format=fmt, dpi=dpi, metadata=metadata, **png)
     return buf.getvalue()
 
 
