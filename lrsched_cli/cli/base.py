@@ -13,6 +13,9 @@ import typer
 from typer.core import TyperGroup
 
 from ..errors import ExitCode, LrschedError, OutputError
+from .coercion import install as _coerce_when_needed
+
+_coerce_when_needed()  # typer would import pydantic on every run (cli/coercion.py)
 
 
 # -- errors: one line on stderr, a traceback only with --debug -------------------------------

@@ -29,6 +29,7 @@ def _plot(*, output: str | None, log_y: bool, dpi: str | None, show: bool, termi
     zoom = _zoom_options(xlim, ylim, inset, output, dpi, terminal)
     chosen = _panel_names(panels, options[3], terminal)
     refuse_logs_as_outputs(logs, {"--output": options[0], "--csv": options[1]})
+    prefetch_figure(options[0], terminal)
     if logs and not has_source(values) and not summary:
         _draw_logs_alone(logs, options[0], options[2], flags, log_y=log_y, terminal=terminal)
         return
@@ -109,6 +110,16 @@ def _draw_logs_alone(logs: list, output: str | None, dpi: int, flags: dict, *, l
     saved = save_figure_with_logs([], points(logs), path, unit=flags.get("unit") or "step", log_y=log_y,
                                   title=flags.get("title"), dpi=dpi)
     say(f"wrote {saved}")
+
+
+def prefetch_figure(output: str | None, terminal: bool) -> None:
+    """A figure will be drawn to an image: matplotlib starts importing in a thread while the
+    schedules are read and evaluated (present/plot.py prefetch_matplotlib)."""
+    from ..present.html import is_page
+    from ..present.plot import prefetch_matplotlib
+
+    if not terminal and not is_page(output):
+        prefetch_matplotlib()
 
 
 def _figure_options(output: str | None, csv: str | None, dpi: str | None, layout: str | None,
@@ -293,6 +304,7 @@ def _compare_as(intent_text: str, frameworks: str, *, output: str | None, csv: s
     flags = run_flags(values)
     options = _figure_options(output, csv, dpi, layout, terminal)
     zoom = _zoom_options(xlim, ylim, inset, output, dpi, terminal)
+    prefetch_figure(options[0], terminal)
     with allowed_imports(allow_import):
         req, chosen, rows = compare_as(intent_text, frameworks, flags)
     from .export import refuse_inputs_as_outputs

@@ -19,8 +19,6 @@ ENTRY_KEYS = (
 def report_run(req: Any, *, to_stdout: bool) -> None:
     """The run's derivation: a section of the output (table, compare), or a note on stderr (plot,
     export, whose stdout is data). Notes (a batch larger than the dataset) always go to stderr."""
-    from ..present.render import plain
-
     for note in req.run.notes:
         say(f"note: {note}")
     lines = req.derivation
@@ -28,6 +26,8 @@ def report_run(req: Any, *, to_stdout: bool) -> None:
         return
     if to_stdout:
         from rich.text import Text
+
+        from ..present.render import plain  # rich: only for stdout (plot's stderr line needs none)
 
         console = out()
         console.print(Text("Run", style="bold"))
