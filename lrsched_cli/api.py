@@ -97,7 +97,7 @@ class LRSchedule:
 
         >>> import lrsched_cli as lr
         >>> lr.schedule("step", max_lr=0.1, step_size=2).values(5).tolist()
-        [0.1, 0.1, 0.010000000000000002, 0.010000000000000002, 0.001]
+        [0.1, 0.1, 0.010000000000000002, 0.010000000000000002, 0.0010000000000000002]
         """
         from .core.engine import evaluate
 
@@ -111,8 +111,8 @@ class LRSchedule:
 
         >>> import lrsched_cli as lr
         >>> lr.schedule("step", max_lr=0.1, step_size=30, steps=90).table(every=30)
-        [Row(step=0, lr=0.1), Row(step=30, lr=0.010000000000000002), Row(step=60, lr=0.001), \
-Row(step=89, lr=0.001)]
+        [Row(step=0, lr=0.1), Row(step=30, lr=0.010000000000000002), \
+Row(step=60, lr=0.0010000000000000002), Row(step=89, lr=0.0010000000000000002)]
         """
         from .core.summary import sample_rows
 

@@ -344,3 +344,18 @@ def test_non_positive_or_non_finite_lrs_are_rejected(value, kind):
     mapping = {"kind": kind, **REGISTRY.get(kind).example, "max_lr": value}
     with pytest.raises(SpecError):
         build(mapping, 50)
+
+
+def test_cyclic_with_a_vanishing_down_length_computes_torchs_branch_without_a_warning():
+    """step_size_down of the smallest float makes the up ratio 1: torch takes x / ratio there,
+    and the other branch (a division by 0) must not raise under -W error."""
+    import warnings
+
+    from lrsched_cli.core.engine import build, evaluate
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        values = evaluate(build({"kind": "cyclic", "min_lr": 0.0, "max_lr": 1.0, "step_size_up": 10,
+                                 "step_size_down": 5e-324}, 25), 25)
+    assert np.allclose(values[:10], np.arange(10) / 10, rtol=1e-12, atol=0)
+    assert values[10] == 0.0 and values[15] == 0.5  # a cycle of 10 steps: it rises again at once

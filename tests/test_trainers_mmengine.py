@@ -246,8 +246,9 @@ WRITABLE = [
     ({"kind": "cosine", "max_lr": 0.1, "cycle_length": 50, "min_lr": 1e-4}, 50),
     ({"kind": "cosine", "max_lr": 0.1, "min_lr": 1e-5, "warmup_steps": 10, "warmup_start_lr": 1e-4}, 60),
     ({"kind": "cosine", "max_lr": 0.1, "warmup_steps": 10, "warmup_start_lr": 0.001}, 60),
-    ({"kind": "onecycle", "max_lr": 0.1, "total_steps": 50, "pct_start": 0.25}, 50),
-    ({"kind": "onecycle", "max_lr": 0.1, "total_steps": 40, "anneal_strategy": "linear", "three_phase": True}, 40),
+    ({"kind": "onecycle", "max_lr": 0.1, "total_steps": 50, "pct_start": 0.25, "cycle_momentum": False}, 50),
+    ({"kind": "onecycle", "max_lr": 0.1, "total_steps": 40, "anneal_strategy": "linear", "three_phase": True,
+      "cycle_momentum": False}, 40),
 ]
 
 
@@ -280,6 +281,7 @@ def test_every_written_fragment_runs_in_the_real_mmengine(mapping, steps, tmp_pa
     ({"kind": "cosine", "max_lr": 0.1, "warmup_steps": 5}, r"a warmup from 0"),
     ({"kind": "cosine", "max_lr": 0.1, "cycle_length": 20, "past_end": "hold"}, r"past_end='hold'"),
     ({"kind": "linear", "max_lr": 0.1, "start_factor": 0.0}, r"start_factor above 0"),
+    ({"kind": "onecycle", "max_lr": 0.1, "total_steps": 50}, r"^mmengine: .*cycle_momentum=false; it holds "),
 ])
 def test_what_mmengine_cannot_hold_is_refused_in_one_line(mapping, reason):
     with pytest.raises(CodegenError, match=reason):

@@ -617,7 +617,8 @@ def _cyclic_shape(t, p):
     ratio = up / total
     cycle = np.floor(1 + t / total)
     x = 1.0 + t / total - cycle
-    scale_factor = np.where(x <= ratio, x / ratio, (x - 1) / (ratio - 1))
+    with np.errstate(divide="ignore", invalid="ignore"):  # a down length of ~0 makes ratio 1: the branch not taken
+        scale_factor = np.where(x <= ratio, x / ratio, (x - 1) / (ratio - 1))
     mode = p["mode"]
     if mode == "triangular":
         scale = 1.0

@@ -729,15 +729,30 @@ _DEFAULTS = {
 }
 
 
+#: What the writer holds, said with every refusal (the writers' shared wording: `<dialect>: why; it holds ...`).
+_HOLDS = ("it holds constant, step, multistep, exponential, linear, polynomial, cosine (with a linear warmup) "
+          "and onecycle (without a momentum cycle)")
+
+
 def _write(schedule: Any, steps: int) -> str:
+    from ..frameworks.codegen import CodegenError
+
+    try:
+        return _fragment(schedule, steps)
+    except CodegenError as exc:
+        raise CodegenError(f"mmengine: {exc}; {_HOLDS}") from None
+
+
+def _fragment(schedule: Any, steps: int) -> str:
     """`param_scheduler` (every scheduler by_epoch=False: one step is one iteration), the lr and the train loop
     that make mmengine run `schedule` over `steps` iterations."""
     from ..frameworks.codegen import CodegenError
 
     kind, p = schedule.kind.name, schedule.params
     if kind not in ("constant", "step", "multistep", "exponential", "linear", "polynomial", "cosine", "onecycle"):
-        raise CodegenError(f"mmengine has no scheduler for {kind}; it writes constant, step, multistep, exponential, "
-                           "linear, polynomial, cosine (with a linear warmup) and onecycle")
+        raise CodegenError(f"mmengine has no scheduler for {kind}")
+    if kind == "onecycle" and p["cycle_momentum"]:  # mmengine's OneCycleLR moves the lr only
+        raise CodegenError("mmengine's OneCycleLR does not cycle the momentum: write it with cycle_momentum=false")
     if schedule.groups or schedule.weight_decay is not None:
         raise CodegenError("mmengine's param_scheduler sets one lr for every group: write the schedule without "
                            "parameter groups or a weight-decay schedule")
